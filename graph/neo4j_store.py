@@ -1,0 +1,242 @@
+"""The Neo4j store: the official driver, managed transactions, idempotent UNWIND/MERGE writes.
+
+Writes run as functions under ``execute_write`` so the driver may retry them safely; a
+batch is one transaction that first removes what its source owned, then merges. Reads
+run under ``execute_read`` with a timeout, so a saved query can never change data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, Query
+from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.graph import Node, Path, Relationship
+
+from graph.records import Batch
+from graph.schema import neo4j_schema
+from graph.store import Counts, GraphNode, GraphRel, ReadResult, make_node, plain
+from graph.validate import validate_batch
+from ontology import Ontology
+from policykg.errors import StoreError, StoreUnavailableError
+from policykg.settings import Settings
+
+CHUNK = 5000
+
+
+def resolve_neo4j(settings: Settings) -> tuple[str, str, str, str | None]:
+    """URI and credentials: ``NEO4J_*`` settings if given, else the project-managed server."""
+    if settings.neo4j_uri:
+        if not settings.neo4j_password:
+            raise StoreUnavailableError("NEO4J_URI is set but NEO4J_PASSWORD is not", where="environment")
+        return settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password, settings.neo4j_database
+    info_file = settings.neo4j_home / "server.json"
+    if not info_file.exists():
+        raise StoreUnavailableError(
+            "no Neo4j server configured", where=str(info_file),
+            hint="run `policykg neo4j start`, or set NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD",
+        )
+    info = json.loads(info_file.read_text("utf-8"))
+    password = (settings.neo4j_home / "password").read_text("utf-8").strip()
+    return info["uri"], info.get("user", "neo4j"), password, settings.neo4j_database
+
+
+class Neo4jStore:
+    """GraphStore on a Neo4j server (single instance or cluster URI)."""
+
+    backend = "neo4j"
+
+    def __init__(self, uri: str, user: str, password: str, ontology: Ontology, *, database: str | None = None):
+        self.uri = uri
+        self.ontology = ontology
+        self.database = database
+        try:
+            self.driver = GraphDatabase.driver(uri, auth=(user, password))
+            self.driver.verify_connectivity()
+        except (ServiceUnavailable, OSError) as exc:
+            raise StoreUnavailableError(f"cannot reach Neo4j: {exc}", where=uri,
+                                        hint="is the server running? `policykg neo4j status`") from exc
+        except AuthError as exc:
+            raise StoreUnavailableError("Neo4j refused the credentials", where=uri) from exc
+
+    def _session(self, access: str = neo4j.WRITE_ACCESS) -> neo4j.Session:
+        return self.driver.session(database=self.database, default_access_mode=access)
+
+    def apply_schema(self) -> None:
+        """Create uniqueness constraints and indexes generated from the ontology."""
+        with self._session() as s:
+            for stmt in neo4j_schema(self.ontology):
+                s.run(stmt).consume()
+
+    def write(self, batch: Batch) -> None:
+        """Apply one batch (see ``write_many``)."""
+        self.write_many([batch])
+
+    def write_many(self, batches: Iterable[Batch]) -> None:
+        """All batches in one managed write transaction: delete owned nodes, then MERGE."""
+        batches = list(batches)
+        for b in batches:
+            validate_batch(b, self.ontology)
+        try:
+            with self._session() as s:
+                s.execute_write(_write_tx, batches, self.ontology)
+        except Neo4jError as exc:
+            raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
+        """Run ``cypher`` in a read transaction with a timeout."""
+        query = Query(cypher, timeout=timeout_s)
+
+        def work(tx: neo4j.ManagedTransaction) -> ReadResult:
+            res = tx.run(query, params or {})
+            columns, raw = list(res.keys()), [list(rec.values()) for rec in res]
+
+            def lookup(element_ids: set[str]) -> dict[str, str]:
+                found = tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
+                               ids=list(element_ids))
+                return {rec["e"]: rec["id"] for rec in found}
+
+            return _convert(columns, raw, lookup)
+
+        try:
+            with self._session(neo4j.READ_ACCESS) as s:
+                return s.execute_read(work)
+        except Neo4jError as exc:
+            raise StoreError(exc.message or str(exc), where="neo4j") from exc
+        except ServiceUnavailable as exc:
+            raise StoreUnavailableError(str(exc), where=self.uri) from exc
+
+    def counts(self) -> Counts:
+        """Counts per label and type (labels and types from the ontology)."""
+        nodes = {
+            lbl: self.read(f"MATCH (n:{lbl}) RETURN count(n) AS c").rows[0][0]
+            for lbl in sorted(self.ontology.node_types)
+        }
+        rels = {
+            t: self.read(f"MATCH ()-[r:{t}]->() RETURN count(r) AS c").rows[0][0]
+            for t in sorted(self.ontology.rel_types)
+        }
+        return Counts(nodes, rels)
+
+    def data_version(self) -> str:
+        """Changes whenever counts change (Neo4j has no cheap content digest)."""
+        c = self.counts()
+        return "n" + "-".join(str(v) for v in [*c.nodes.values(), *c.rels.values()])
+
+    def clear(self) -> None:
+        """Delete every node and relationship of the ontology's labels, in chunks."""
+        with self._session() as s:
+            for lbl in self.ontology.node_types:
+                while True:
+                    deleted = s.execute_write(
+                        lambda tx, lbl=lbl: tx.run(
+                            f"MATCH (n:{lbl}) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS c"
+                        ).single()["c"]
+                    )
+                    if not deleted:
+                        break
+
+    def close(self) -> None:
+        """Close the driver."""
+        self.driver.close()
+
+
+def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology) -> None:
+    """Idempotent unit of work (safe to retry): remove owned nodes, MERGE nodes and rels."""
+    owned_labels = [nt.label for nt in ont.node_types.values() if nt.prop("document_id")]
+    keys = [b.key for b in batches]
+    for lbl in owned_labels:
+        tx.run(f"MATCH (n:{lbl}) WHERE n.document_id IN $keys DETACH DELETE n", keys=keys).consume()
+    for lbl in ont.node_types:
+        tx.run(f"MATCH (n:{lbl}) WHERE n.id IN $keys DETACH DELETE n", keys=keys).consume()
+    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for b in batches:
+        for n in b.nodes:
+            by_label[n.label].append({"id": n.id, "props": dict(n.props)})
+        for r in b.rels:
+            by_type[r.type].append({"start": r.start, "end": r.end, "props": dict(r.props)})
+    for lbl, rows in by_label.items():
+        key = ont.node_type(lbl).key
+        for i in range(0, len(rows), CHUNK):
+            tx.run(
+                f"UNWIND $rows AS row MERGE (n:{lbl} {{{key}: row.id}}) SET n += row.props",
+                rows=rows[i:i + CHUNK],
+            ).consume()
+    for rtype, rows in by_type.items():
+        rt = ont.rel_types[rtype]
+        sk, ek = ont.node_type(rt.start).key, ont.node_type(rt.end).key
+        for i in range(0, len(rows), CHUNK):
+            tx.run(
+                f"UNWIND $rows AS row MATCH (a:{rt.start} {{{sk}: row.start}}), (b:{rt.end} {{{ek}: row.end}}) "
+                f"MERGE (a)-[r:{rtype}]->(b) SET r += row.props",
+                rows=rows[i:i + CHUNK],
+            ).consume()
+
+
+def _convert(columns: list[str], raw_rows: list[list[Any]],
+             lookup: Callable[[set[str]], dict[str, str]]) -> ReadResult:
+    """Turn driver values into plain rows plus de-duplicated graph elements."""
+    nodes: dict[str, GraphNode] = {}
+    rels: dict[tuple[str, str, str], GraphRel] = {}
+    known: dict[str, str] = {}  # element id -> stable id
+    bare: set[str] = set()
+
+    def scan(v: Any) -> None:
+        if isinstance(v, Node):
+            known[v.element_id] = str(v.get("id"))
+        elif isinstance(v, Relationship):
+            for n in (v.start_node, v.end_node):
+                if n is not None and "id" in n:
+                    known[n.element_id] = str(n["id"])
+                elif n is not None:
+                    bare.add(n.element_id)
+        elif isinstance(v, Path):
+            for x in [*v.nodes, *v.relationships]:
+                scan(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                scan(x)
+        elif isinstance(v, list):
+            for x in v:
+                scan(x)
+
+    for row in raw_rows:
+        for v in row:
+            scan(v)
+    missing = bare - known.keys()
+    if missing:
+        known.update(lookup(missing))
+
+    def node(n: Node) -> dict[str, Any]:
+        label = sorted(n.labels)[0] if n.labels else ""
+        g = make_node(label, dict(n.items()))
+        nodes[g.id + "|" + g.label] = g
+        return g.as_dict()
+
+    def rel(r: Relationship) -> dict[str, Any]:
+        start = known.get(r.start_node.element_id, "") if r.start_node is not None else ""
+        end = known.get(r.end_node.element_id, "") if r.end_node is not None else ""
+        g = GraphRel(r.type, start, end, {k: plain(v) for k, v in r.items()})
+        rels[(g.type, g.start, g.end)] = g
+        return g.as_dict()
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, Node):
+            return node(v)
+        if isinstance(v, Relationship):
+            return rel(v)
+        if isinstance(v, Path):
+            return {"nodes": [node(n) for n in v.nodes], "rels": [rel(r) for r in v.relationships]}
+        if isinstance(v, dict):
+            return {k: conv(x) for k, x in v.items()}
+        if isinstance(v, list):
+            return [conv(x) for x in v]
+        return plain(v)
+
+    rows = [[conv(v) for v in row] for row in raw_rows]
+    return ReadResult(columns, rows, list(nodes.values()), list(rels.values()))

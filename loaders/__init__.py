@@ -1,0 +1,17 @@
+"""Text in, records out: read policy documents and turn them into graph batches."""
+
+from loaders.document import Article, Chapter, ExtractedDocument, Measure
+from loaders.extract import extract_file, extract_text
+from loaders.records import document_batch, document_id, stable_id
+
+__all__ = [
+    "Article",
+    "Chapter",
+    "ExtractedDocument",
+    "Measure",
+    "document_batch",
+    "document_id",
+    "extract_file",
+    "extract_text",
+    "stable_id",
+]

@@ -1,0 +1,70 @@
+"""From a file to an ExtractedDocument: read, split, resolve names through the ontology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from loaders.document import Article, Chapter, ExtractedDocument, Measure
+from loaders.gazetteer import Gazetteer, find_place
+from loaders.metadata import read_metadata
+from loaders.structure import find_notes, lines_of, measure_spans, parse_structure
+from loaders.text import read_text
+from ontology import Ontology, load_ontology
+from policykg.errors import ExtractError
+
+
+def extract_file(path: Path, *, ontology: Ontology | None = None, title: str | None = None) -> ExtractedDocument:
+    """Extract one document file; ExtractError names the file if it is not of the genre."""
+    src = read_text(Path(path))
+    return extract_text(src.text, source=str(path), sha256=src.sha256, ontology=ontology, title=title)
+
+
+def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology | None = None,
+                 title: str | None = None) -> ExtractedDocument:
+    """Extract a document from its text (``source`` names it in errors and provenance)."""
+    ont = ontology or load_ontology()
+    lines = lines_of(text)
+    raw_chapters, raw_articles, style = parse_structure(lines)
+    if not raw_articles:
+        raise ExtractError(
+            "no numbered articles found; this does not look like a policy document of the genre",
+            where=source, hint="expected articles numbered like '第一条', '1.' or '一、'",
+        )
+    meta = read_metadata(lines, text, title)
+    place = find_place(ont, meta.title, meta.issuer, meta.doc_number, "".join(ln.text for ln in lines[:10]))
+    district = place.label_zh if place else None
+    bureaus = Gazetteer.build(ont, "bureaus")
+    warnings: list[str] = []
+    seen: dict[int, int] = {}
+    articles = []
+    for a in raw_articles:
+        if a.number in seen and a.chapter == seen[a.number]:
+            warnings.append(f"line {a.line}: article {a.number} appears twice in chapter {a.chapter}")
+        seen[a.number] = a.chapter
+        measures, unknown = [], []
+        for start, end, note in measure_spans(a.text, find_notes(a.text)):
+            names, leads = [], []
+            for written, lead in note.names if note else ():
+                concept = bureaus.resolve(written, district)
+                name = concept.label_zh if concept else written
+                if concept is None:
+                    unknown.append(written)
+                    warnings.append(f"line {a.line}: article {a.number}: bureau {written!r} is not in the ontology")
+                if name not in names:
+                    names.append(name)
+                    if lead:
+                        leads.append(name)
+            measures.append(Measure(a.text[start:end], start, end, tuple(names), tuple(leads)))
+        articles.append(Article(a.number, a.title, a.chapter, a.text, a.line, tuple(measures),
+                                tuple(dict.fromkeys(unknown))))
+    chapters = tuple(
+        Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line)
+        for c in raw_chapters
+    )
+    if meta.title is None:
+        warnings.append("no title found; pass --title")
+    return ExtractedDocument(
+        source=source, sha256=sha256, title=meta.title, doc_number=meta.doc_number, issuer=meta.issuer,
+        issued_on=meta.issued_on, effective_from=meta.effective_from, effective_until=meta.effective_until,
+        district=district, chapters=chapters, articles=tuple(articles), warnings=tuple(warnings),
+    )

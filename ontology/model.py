@@ -1,0 +1,233 @@
+"""Read the Turtle files of ontology/ into a frozen model that the rest of the code uses.
+
+The model is the single source for the graph schema (node labels, keys, typed
+properties, relationship types), the concept schemes (bureaus, places, ...) and the
+zh/en labels shown to users. Generators elsewhere turn it into DDL, constraints and the
+extractor's gazetteer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
+
+from policykg.errors import OntologyError
+
+PKG = Namespace("https://policykg.org/ontology#")
+ONTOLOGY_DIR = Path(__file__).resolve().parent
+SHAPES_FILE = "shapes.ttl"
+
+_DATATYPES = {
+    XSD.string: "string",
+    XSD.integer: "int",
+    XSD.int: "int",
+    XSD.date: "date",
+    XSD.boolean: "bool",
+    XSD.double: "float",
+    XSD.decimal: "float",
+}
+
+
+@dataclass(frozen=True)
+class Prop:
+    """A typed graph property (``datatype`` is string, int, date, bool or float)."""
+
+    name: str
+    datatype: str
+    label_zh: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """A class of the ontology as a graph node label."""
+
+    label: str
+    iri: str
+    key: str
+    label_zh: str
+    label_en: str
+    properties: tuple[Prop, ...]
+    colour: str
+    shape: str
+    scheme: str | None = None
+
+    def prop(self, name: str) -> Prop | None:
+        """The property called ``name``, or None."""
+        return next((p for p in self.properties if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class RelType:
+    """An object property of the ontology as a graph relationship type."""
+
+    type: str
+    iri: str
+    start: str
+    end: str
+    label_zh: str
+    label_en: str
+    properties: tuple[Prop, ...]
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A SKOS concept: canonical zh/en labels, aliases, and the district it belongs to."""
+
+    id: str
+    iri: str
+    scheme: str
+    label_zh: str
+    label_en: str
+    alt_labels: tuple[str, ...]
+    full_name: str | None = None
+    district: str | None = None
+
+    @property
+    def all_labels(self) -> tuple[str, ...]:
+        """Every zh string that names this concept: prefLabel, full name, aliases."""
+        names = [self.label_zh, *([self.full_name] if self.full_name else []), *self.alt_labels]
+        return tuple(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class Ontology:
+    """The whole vocabulary: node types, relationship types and concept schemes."""
+
+    node_types: dict[str, NodeType]
+    rel_types: dict[str, RelType]
+    schemes: dict[str, tuple[Concept, ...]]
+    source_files: tuple[Path, ...]
+
+    def node_type(self, label: str) -> NodeType:
+        """The node type with graph label ``label``; OntologyError if unknown."""
+        try:
+            return self.node_types[label]
+        except KeyError:
+            raise OntologyError(f"unknown node label {label!r}", where="ontology/") from None
+
+    def concepts(self, scheme: str) -> tuple[Concept, ...]:
+        """The concepts of ``scheme`` (empty if the scheme is absent)."""
+        return self.schemes.get(scheme, ())
+
+
+def _label(g: Graph, subject: URIRef, lang: str, predicate: URIRef = RDFS.label) -> str:
+    for obj in g.objects(subject, predicate):
+        if isinstance(obj, Literal) and obj.language == lang:
+            return str(obj)
+    return ""
+
+
+def _local(iri: URIRef) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _one(g: Graph, subject: URIRef, predicate: URIRef) -> str | None:
+    value = g.value(subject, predicate)
+    return None if value is None else str(value)
+
+
+def _read_graph(folder: Path) -> tuple[Graph, tuple[Path, ...]]:
+    files = tuple(sorted(p for p in folder.glob("*.ttl") if p.name != SHAPES_FILE))
+    if not files:
+        raise OntologyError("no Turtle files found", where=str(folder))
+    g = Graph()
+    for path in files:
+        try:
+            g.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises several parser error types
+            raise OntologyError(f"cannot parse Turtle: {exc}", where=str(path)) from exc
+    return g, files
+
+
+def _properties_of(g: Graph, domain: URIRef) -> tuple[Prop, ...]:
+    props = []
+    for prop in sorted(g.subjects(RDFS.domain, domain)):
+        if (prop, RDF.type, OWL.DatatypeProperty) not in g:
+            continue
+        props.append(_datatype_prop(g, prop))
+    return tuple(props)
+
+
+def _datatype_prop(g: Graph, prop: URIRef) -> Prop:
+    rng = g.value(prop, RDFS.range)
+    if rng not in _DATATYPES:
+        raise OntologyError(f"property {_local(prop)} has unsupported range {rng}", where="ontology/")
+    return Prop(_local(prop), _DATATYPES[rng], _label(g, prop, "zh"), _label(g, prop, "en"))
+
+
+def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
+    district_iri = g.value(c, PKG.district)
+    district = _label(g, district_iri, "zh", SKOS.prefLabel) if district_iri else None
+    alts = sorted(str(o) for o in g.objects(c, SKOS.altLabel) if getattr(o, "language", None) == "zh")
+    return Concept(
+        id=_local(c),
+        iri=str(c),
+        scheme=scheme,
+        label_zh=_label(g, c, "zh", SKOS.prefLabel),
+        label_en=_label(g, c, "en", SKOS.prefLabel),
+        alt_labels=tuple(alts),
+        full_name=_one(g, c, PKG.fullName),
+        district=district,
+    )
+
+
+def read_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
+    """Parse every ``*.ttl`` in ``folder`` (except the SHACL shapes) into an Ontology."""
+    g, files = _read_graph(folder)
+    node_types: dict[str, NodeType] = {}
+    for cls in sorted(g.subjects(RDF.type, OWL.Class)):
+        label = _one(g, cls, PKG.graphLabel)
+        if not label:
+            continue
+        node_types[label] = NodeType(
+            label=label,
+            iri=str(cls),
+            key=_one(g, cls, PKG.key) or "id",
+            label_zh=_label(g, cls, "zh"),
+            label_en=_label(g, cls, "en"),
+            properties=_properties_of(g, cls),
+            colour=_one(g, cls, PKG.colour) or "#888888",
+            shape=_one(g, cls, PKG.shape) or "dot",
+            scheme=_one(g, cls, PKG.scheme),
+        )
+    label_of = {nt.iri: nt.label for nt in node_types.values()}
+    rel_types: dict[str, RelType] = {}
+    for prop in sorted(g.subjects(RDF.type, OWL.ObjectProperty)):
+        rtype = _one(g, prop, PKG.graphType)
+        if not rtype:
+            continue
+        start, end = str(g.value(prop, RDFS.domain)), str(g.value(prop, RDFS.range))
+        if start not in label_of or end not in label_of:
+            raise OntologyError(f"{rtype}: domain and range must be graph classes", where="ontology/")
+        edge_props = tuple(_datatype_prop(g, p) for p in sorted(g.objects(prop, PKG.edgeProperty)))
+        rel_types[rtype] = RelType(
+            type=rtype,
+            iri=str(prop),
+            start=label_of[start],
+            end=label_of[end],
+            label_zh=_label(g, prop, "zh"),
+            label_en=_label(g, prop, "en"),
+            properties=edge_props,
+        )
+    schemes: dict[str, tuple[Concept, ...]] = {}
+    for scheme in sorted(g.subjects(RDF.type, SKOS.ConceptScheme)):
+        name = _local(scheme)
+        members = sorted(g.subjects(SKOS.inScheme, scheme))
+        schemes[name] = tuple(_concept(g, c, name) for c in members)
+    for nt in node_types.values():
+        for p in nt.properties:
+            if p.name == nt.key and p.datatype != "string":
+                raise OntologyError(f"{nt.label}.{p.name}: keys must be strings", where="ontology/")
+    return Ontology(node_types, rel_types, schemes, files)
+
+
+@lru_cache(maxsize=4)
+def load_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
+    """The ontology in ``folder``, parsed once per process."""
+    return read_ontology(folder)

@@ -1,0 +1,342 @@
+"""The ``policykg`` command line: thin shells over library calls, errors as one-line messages.
+
+Noun-verb commands (``policykg query run NAME``); global ``--home`` and ``--backend``
+override POLICYKG_HOME and POLICYKG_BACKEND.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from policykg.errors import PolicyKGError
+from policykg.settings import BACKENDS, Settings, load_settings
+
+DOC_SUFFIXES = (".txt",)
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201
+        try:
+            return super().invoke(ctx)
+        except PolicyKGError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            sys.exit(2)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def _open(ctx: click.Context, backend: str | None = None):  # noqa: ANN202
+    from graph import open_store
+
+    return open_store(_settings(ctx).with_overrides(backend=backend))
+
+
+backend_option = click.option("--backend", type=click.Choice(BACKENDS), default=None,
+                              help="Graph store to use (default: POLICYKG_BACKEND or embedded).")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="State folder (default: POLICYKG_HOME or ./var).")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="Graph store (default: POLICYKG_BACKEND or embedded).")
+@click.version_option(package_name="policykg")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, backend: str | None) -> None:
+    """Turn industrial-policy documents into a knowledge graph and ask it questions.
+
+    \b
+    Quick start:
+      policykg extract data/policies/minhang-2024-industry.txt --format json
+      policykg load data/policies/            # build the embedded graph
+      policykg stats
+      policykg query run bureaus-of-article --param number=19
+      policykg serve                           # http://127.0.0.1:8000
+    """
+    settings = load_settings()
+    ctx.obj = settings.with_overrides(home=home.resolve() if home else None, backend=backend)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--title", default=None, help="Title to use when the document has no title line.")
+def extract(file: Path, fmt: str, title: str | None) -> None:
+    """Show what the loader understands of FILE, touching no database.
+
+    \b
+    Example:
+      policykg extract data/policies/minhang-2024-industry.txt --format json
+    """
+    from loaders import extract_file
+
+    doc = extract_file(file, title=title)
+    if fmt == "json":
+        click.echo(json.dumps(doc.to_contract(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc.title}  {doc.doc_number or ''}  {doc.district or ''}")
+    click.echo(f"issued {doc.issued_on}  effective {doc.effective_from} .. {doc.effective_until}")
+    for ch in doc.chapters:
+        click.echo(f"  chapter {ch.number} {ch.title or ''}: articles {', '.join(map(str, ch.articles))}")
+    for a in doc.articles:
+        click.echo(f"  {a.number:>3} {a.title or ''}  [{'、'.join(a.bureaus)}]  {len(a.measures)} measure(s)")
+    for w in doc.warnings:
+        click.secho(f"warning: {w}", err=True, fg="yellow")
+
+
+def _document_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        files.extend(sorted(q for q in p.iterdir() if q.suffix in DOC_SUFFIXES) if p.is_dir() else [p])
+    return files
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@backend_option
+@click.option("--title", default=None, help="Title for a document without a title line (one file only).")
+@click.pass_context
+def load(ctx: click.Context, paths: tuple[Path, ...], backend: str | None, title: str | None) -> None:
+    """Extract documents (files or folders) and write them to the graph, all or nothing.
+
+    Re-loading a document replaces it: counts do not change.
+
+    \b
+    Example:
+      policykg load data/policies/
+      policykg --backend neo4j load data/policies/minhang-2024-industry.txt
+    """
+    from loaders import document_batch, extract_file
+
+    files = _document_files(paths)
+    if title and len(files) != 1:
+        raise click.UsageError("--title applies to a single file")
+    batches = []
+    with click.progressbar(files, label="extracting", file=sys.stderr) as bar:
+        for f in bar:
+            batches.append(document_batch(extract_file(f, title=title)))
+    store = _open(ctx, backend)
+    try:
+        store.apply_schema()
+        store.write_many(batches)
+        counts = store.counts()
+    finally:
+        store.close()
+    click.echo(f"loaded {len(batches)} document(s) into {store.backend}: "
+               f"{sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
+
+
+@main.command()
+@backend_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def stats(ctx: click.Context, backend: str | None, fmt: str) -> None:
+    """Node counts per label and relationship counts per type.
+
+    \b
+    Example:
+      policykg stats --backend neo4j
+    """
+    store = _open(ctx, backend)
+    try:
+        c = store.counts()
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps({"nodes": c.nodes, "relationships": c.rels}, indent=2))
+        return
+    for k, v in c.nodes.items():
+        click.echo(f"(:{k}) {v}")
+    for k, v in c.rels.items():
+        click.echo(f"[:{k}] {v}")
+
+
+@main.group()
+def query() -> None:
+    """Saved, parameterised queries (queries/library and POLICYKG_QUERIES)."""
+
+
+def _library(ctx: click.Context):  # noqa: ANN202
+    from queries import load_library
+
+    return load_library(_settings(ctx).queries_dir)
+
+
+@query.command("list")
+@click.pass_context
+def query_list(ctx: click.Context) -> None:
+    """List the saved queries with their zh/en titles.
+
+    \b
+    Example:
+      policykg query list
+    """
+    for q in _library(ctx).values():
+        params = " ".join(f"{p.name}:{p.type}" + ("" if p.required else "?") for p in q.params)
+        click.echo(f"{q.name:<28} {q.title_zh} / {q.title_en}  [{params}]")
+
+
+@query.command("show")
+@click.argument("name")
+@click.pass_context
+def query_show(ctx: click.Context, name: str) -> None:
+    """Show a saved query's description, parameters and Cypher.
+
+    \b
+    Example:
+      policykg query show bureaus-of-article
+    """
+    q = _get_query(ctx, name)
+    click.echo(f"{q.name}: {q.title_zh} / {q.title_en}\n{q.description_zh}\n{q.description_en}\n")
+    for p in q.params:
+        default = "required" if p.required else f"default {p.default!r}"
+        click.echo(f"  --param {p.name}=<{p.type}>  {p.label_zh} / {p.label_en} ({default})")
+    click.echo("\n" + q.cypher)
+
+
+def _get_query(ctx: click.Context, name: str):  # noqa: ANN202
+    lib = _library(ctx)
+    if name not in lib:
+        raise click.UsageError(f"no saved query {name!r}; see `policykg query list`")
+    return lib[name]
+
+
+@query.command("run")
+@click.argument("name")
+@click.option("--param", "-p", "params", multiple=True, metavar="KEY=VALUE", help="A parameter value.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@backend_option
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Time limit in seconds.")
+@click.pass_context
+def query_run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, backend: str | None,
+              timeout: float) -> None:
+    """Run a saved query with typed parameters, read-only.
+
+    \b
+    Example:
+      policykg query run bureaus-of-article --param number=19 --param district=闵行区
+      policykg query run articles-per-bureau --format csv > workload.csv
+    """
+    from queries import run_query, to_csv, to_json, to_table
+
+    q = _get_query(ctx, name)
+    values = {}
+    for item in params:
+        if "=" not in item:
+            raise click.UsageError(f"--param {item!r}: expected KEY=VALUE")
+        k, v = item.split("=", 1)
+        values[k.strip()] = v
+    store = _open(ctx, backend)
+    try:
+        result = run_query(store, q, values, timeout_s=timeout)
+    finally:
+        store.close()
+    render = {"table": to_table, "csv": to_csv, "json": to_json}[fmt]
+    click.echo(render(result), nl=fmt != "csv")
+
+
+@main.group()
+def neo4j() -> None:
+    """Manage the project's own Neo4j server (installed from Maven Central, loopback only)."""
+
+
+def _neo4j_home(ctx: click.Context) -> Path:
+    return _settings(ctx).neo4j_home
+
+
+@neo4j.command("install")
+def neo4j_install() -> None:
+    """Download Neo4j Community with mvn into the user cache (once).
+
+    \b
+    Example:
+      policykg neo4j install
+    """
+    from graph import neo4j_server
+
+    click.echo(neo4j_server.install())
+
+
+@neo4j.command("start")
+@click.option("--port", type=int, default=None, help="Bolt port (default: a free one).")
+@click.pass_context
+def neo4j_start(ctx: click.Context, port: int | None) -> None:
+    """Install if needed, start on 127.0.0.1, wait until Bolt answers.
+
+    \b
+    Example:
+      policykg neo4j start && policykg --backend neo4j load data/policies/
+    """
+    from graph import neo4j_server
+
+    info = neo4j_server.start(_neo4j_home(ctx), port=port)
+    click.echo(f"neo4j {info.version} running at {info.uri} (pid {info.pid})")
+
+
+@neo4j.command("stop")
+@click.pass_context
+def neo4j_stop(ctx: click.Context) -> None:
+    """Stop the project's Neo4j server.
+
+    \b
+    Example:
+      policykg neo4j stop
+    """
+    from graph import neo4j_server
+
+    click.echo("stopped" if neo4j_server.stop(_neo4j_home(ctx)) else "not running")
+
+
+@neo4j.command("status")
+@click.pass_context
+def neo4j_status(ctx: click.Context) -> None:
+    """Say whether the project's Neo4j server runs, and where.
+
+    \b
+    Example:
+      policykg neo4j status
+    """
+    from graph import neo4j_server
+
+    info = neo4j_server.status(_neo4j_home(ctx))
+    if info is None:
+        click.echo("not running")
+        sys.exit(1)
+    click.echo(f"running at {info.uri} (pid {info.pid})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+@backend_option
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, debug: bool, backend: str | None) -> None:
+    """Serve the web app (waitress WSGI server; --debug uses Flask's).
+
+    \b
+    Example:
+      policykg serve --port 8000
+    """
+    from webviz import create_app
+
+    app = create_app(_settings(ctx).with_overrides(backend=backend))
+    click.echo(f"serving on http://{host}:{port}/")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        from waitress import serve as waitress_serve
+
+        waitress_serve(app, host=host, port=port, threads=8)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The error tree: one base error that says where and what to do, one subclass per stage.
+
+The library raises these; the CLI and the web app turn them into one-line messages in
+one place each, so users never see a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+
+class PolicyKGError(Exception):
+    """Base error: ``message`` says what went wrong, ``where`` names the file, line or
+    field, ``hint`` says what was expected or what to do."""
+
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class OntologyError(PolicyKGError):
+    """The ontology files are missing, unparsable or inconsistent."""
+
+
+class ExtractError(PolicyKGError):
+    """A document could not be read as a policy document of the genre."""
+
+
+class LoadError(PolicyKGError):
+    """Records could not be written; the store was left as it was."""
+
+
+class QueryDefinitionError(PolicyKGError):
+    """A saved query file is malformed (syntax, parameters, or a write clause)."""
+
+
+class ParameterError(PolicyKGError):
+    """A value given for a query parameter is missing or of the wrong type."""
+
+
+class StoreUnavailableError(PolicyKGError):
+    """The graph store cannot be reached or opened."""
+
+
+class StoreError(PolicyKGError):
+    """The graph store refused or failed a query."""
