@@ -40,7 +40,7 @@ class EmbeddedStore:
 
     backend = "embedded"
 
-    def __init__(self, folder: Path, ontology: Ontology):
+    def __init__(self, folder: Path, ontology: Ontology) -> None:
         self.folder = Path(folder)
         self.ontology = ontology
         self._db: ladybug.Database | None = None
@@ -186,10 +186,14 @@ class EmbeddedStore:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _merge(sources: dict[str, Batch]) -> tuple[dict[tuple[str, str], NodeRecord], dict[tuple[str, str, str], RelRecord]]:
+NodeIndex = dict[tuple[str, str], NodeRecord]
+RelIndex = dict[tuple[str, str, str], RelRecord]
+
+
+def _merge(sources: dict[str, Batch]) -> tuple[NodeIndex, RelIndex]:
     """Union of all sources; a node or relationship met twice keeps the later one (as MERGE+SET)."""
-    nodes: dict[tuple[str, str], NodeRecord] = {}
-    rels: dict[tuple[str, str, str], RelRecord] = {}
+    nodes: NodeIndex = {}
+    rels: RelIndex = {}
     for key in sorted(sources):
         for n in sources[key].nodes:
             nodes[(n.label, n.id)] = n

@@ -50,7 +50,7 @@ class Neo4jStore:
 
     backend = "neo4j"
 
-    def __init__(self, uri: str, user: str, password: str, ontology: Ontology, *, database: str | None = None):
+    def __init__(self, uri: str, user: str, password: str, ontology: Ontology, *, database: str | None = None) -> None:
         self.uri = uri
         self.ontology = ontology
         self.database = database

@@ -24,7 +24,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     """Extract a document from its text (``source`` names it in errors and provenance)."""
     ont = ontology or load_ontology()
     lines = lines_of(text)
-    raw_chapters, raw_articles, style = parse_structure(lines)
+    raw_chapters, raw_articles, _style = parse_structure(lines)
     if not raw_articles:
         raise ExtractError(
             "no numbered articles found; this does not look like a policy document of the genre",

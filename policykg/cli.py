@@ -21,7 +21,7 @@ DOC_SUFFIXES = (".txt",)
 class _Group(click.Group):
     """Turns library errors into one line on stderr and exit code 2, never a traceback."""
 
-    def invoke(self, ctx: click.Context):  # noqa: ANN201
+    def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except PolicyKGError as exc:

@@ -11,7 +11,7 @@ class PolicyKGError(Exception):
     """Base error: ``message`` says what went wrong, ``where`` names the file, line or
     field, ``hint`` says what was expected or what to do."""
 
-    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None):
+    def __init__(self, message: str, *, where: str | None = None, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.where = where

@@ -1,0 +1,105 @@
+"""Fixtures: real stores only. The embedded store lives in a tmp folder; Neo4j is a
+throwaway server started with the project's own script (graph/neo4j_server.py), or the
+server named by NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE, which must be empty
+(tests never touch a user's data). If Neo4j cannot start, the run fails: no silent skip."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph import Batch
+from graph.embedded_store import EmbeddedStore
+from graph.neo4j_store import Neo4jStore
+from loaders import document_batch, extract_file
+from ontology import load_ontology
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICIES = ROOT / "data" / "policies"
+MINHANG = POLICIES / "minhang-2024-industry.txt"
+CHANGNING = POLICIES / "changning-2024-modern-industry.txt"
+NANSHA = POLICIES / "nansha-2017-tech-innovation.txt"
+
+
+@pytest.fixture(scope="session")
+def ontology():
+    return load_ontology()
+
+
+@pytest.fixture(scope="session")
+def policy_batches(ontology) -> list[Batch]:
+    return [document_batch(extract_file(p), ontology) for p in sorted(POLICIES.glob("*.txt"))]
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory) -> Iterator[dict[str, str | None]]:
+    """Connection settings of a real, empty Neo4j server for this test session."""
+    if os.environ.get("NEO4J_URI"):
+        yield {
+            "uri": os.environ["NEO4J_URI"],
+            "user": os.environ.get("NEO4J_USER", "neo4j"),
+            "password": os.environ["NEO4J_PASSWORD"],
+            "database": os.environ.get("NEO4J_DATABASE") or None,
+        }
+        return
+    from graph import neo4j_server
+
+    home = tmp_path_factory.mktemp("neo4j-home")
+    info = neo4j_server.start(home)
+    try:
+        yield {"uri": info.uri, "user": info.user, "password": info.password, "database": None}
+    finally:
+        neo4j_server.stop(home)
+
+
+@pytest.fixture(scope="session")
+def neo4j_store(neo4j_server, ontology) -> Iterator[Neo4jStore]:
+    """One driver for the session; refuses a user's non-empty database."""
+    server = neo4j_server
+    store = Neo4jStore(server["uri"], server["user"], server["password"], ontology, database=server["database"])
+    n = store.read("MATCH (n) RETURN count(n) AS c").rows[0][0]
+    if n and os.environ.get("NEO4J_URI"):
+        store.close()
+        pytest.fail(f"the Neo4j database at {server['uri']} holds {n} nodes; tests need an empty one")
+    store.apply_schema()
+    yield store
+    store.clear()
+    store.close()
+
+
+@pytest.fixture(params=["embedded", "neo4j"])
+def store(request, tmp_path, ontology):
+    """An empty store of each backend; every test using it runs twice."""
+    if request.param == "embedded":
+        s = EmbeddedStore(tmp_path / "embedded", ontology)
+        yield s
+        s.close()
+    else:
+        s = request.getfixturevalue("neo4j_store")
+        s.clear()
+        yield s
+        s.clear()
+
+
+@pytest.fixture(scope="session")
+def loaded_embedded(tmp_path_factory, ontology, policy_batches) -> Iterator[EmbeddedStore]:
+    emb = EmbeddedStore(tmp_path_factory.mktemp("loaded") / "embedded", ontology)
+    emb.write_many(policy_batches)
+    yield emb
+    emb.close()
+
+
+@pytest.fixture
+def loaded_stores(loaded_embedded, neo4j_store, policy_batches) -> dict:
+    """Both backends holding exactly the three shipped documents (for read-only tests).
+
+    Neo4j Community has one database shared with the ``store`` fixture, so the data is
+    (re)written when its counts differ from the embedded build; writes are idempotent.
+    """
+    if neo4j_store.counts() != loaded_embedded.counts():
+        neo4j_store.clear()
+        neo4j_store.write_many(policy_batches)
+    return {"embedded": loaded_embedded, "neo4j": neo4j_store}

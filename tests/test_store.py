@@ -1,0 +1,95 @@
+"""Both backends, same behaviour: counts, idempotent re-loads, all-or-nothing writes,
+and identical answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import Batch, NodeRecord, RelRecord
+from loaders import document_batch, extract_file
+from policykg.errors import LoadError
+from tests.conftest import MINHANG
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture(scope="module")
+def minhang_batch(ontology):
+    return document_batch(extract_file(MINHANG), ontology)
+
+
+def test_minhang_counts(store, minhang_batch):
+    store.write(minhang_batch)
+    c = store.counts()
+    assert c.nodes == {"Article": 50, "Bureau": 9, "Chapter": 9, "Measure": 50, "PolicyDocument": 1}
+    assert c.rels["HAS_CHAPTER"] == 9
+    assert c.rels["HAS_ARTICLE"] == 50
+    assert c.rels["RESPONSIBLE_FOR"] == sum(len(b) for b in _minhang_bureaus().values())
+
+
+def _minhang_bureaus():
+    from tests.test_extract import MINHANG_BUREAUS
+
+    return MINHANG_BUREAUS
+
+
+def test_loading_twice_changes_nothing(store, minhang_batch, policy_batches):
+    store.write(minhang_batch)
+    first = store.counts()
+    store.write(minhang_batch)
+    assert store.counts() == first
+    store.write_many(policy_batches)
+    everything = store.counts()
+    store.write_many(policy_batches)
+    assert store.counts() == everything
+    assert everything.nodes["PolicyDocument"] == 3
+
+
+def test_bad_batch_leaves_graph_unchanged(store, minhang_batch):
+    store.write(minhang_batch)
+    before = store.counts()
+    dangling = Batch.of("broken", [NodeRecord("Bureau", "x", {"name": "某局"})],
+                        [RelRecord("RESPONSIBLE_FOR", "x", "no-such-article")])
+    with pytest.raises(LoadError, match="no-such-article"):
+        store.write_many([minhang_batch, dangling])
+    wrong_type = Batch.of("broken", [NodeRecord("Article", "a", {"number": "seven"})], [])
+    with pytest.raises(LoadError, match="number"):
+        store.write(wrong_type)
+    assert store.counts() == before
+
+
+def test_read_returns_plain_values_and_graph(store, minhang_batch):
+    store.write(minhang_batch)
+    res = store.read(
+        "MATCH (b:Bureau)-[r:RESPONSIBLE_FOR]->(a:Article) WHERE a.number = $n "
+        "RETURN b.name AS bureau, r AS r, a AS a ORDER BY bureau", {"n": 19})
+    assert [row[0] for row in res.rows] == ["区商务委", "区科委", "区经委"]
+    rel = res.rows[0][1]
+    assert rel["type"] == "RESPONSIBLE_FOR" and rel["end"] == res.rows[0][2]["id"]
+    assert res.rows[0][2]["properties"]["title"] == "加大培育优质企业"
+    assert {n.label for n in res.nodes} == {"Bureau", "Article"}
+    doc = store.read("MATCH (d:PolicyDocument) RETURN d.effective_from AS f").rows[0][0]
+    assert doc.isoformat() == "2025-01-15"
+
+
+def test_same_answers_on_both_backends(loaded_stores):
+    cypher = (
+        "MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)"
+        "<-[r:RESPONSIBLE_FOR]-(b:Bureau) "
+        "RETURN d.district AS district, c.number AS chapter, a.number AS article, b.name AS bureau, r.lead AS lead "
+        "ORDER BY district, chapter, article, bureau"
+    )
+    rows = {name: s.read(cypher).rows for name, s in loaded_stores.items()}
+    assert rows["embedded"] == rows["neo4j"]
+    assert len(rows["embedded"]) > 100
+    assert loaded_stores["embedded"].counts() == loaded_stores["neo4j"].counts()
+
+
+def test_embedded_read_only_refuses_writes(loaded_stores):
+    from policykg.errors import StoreError
+
+    emb = loaded_stores["embedded"]
+    before = emb.counts()
+    with pytest.raises(StoreError):
+        emb.read("CREATE (:Bureau {id: 'evil'})")
+    assert emb.counts() == before
