@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import neo4j
-from neo4j import GraphDatabase, Query
+from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 from neo4j.graph import Node, Path, Relationship
 
@@ -89,10 +89,9 @@ class Neo4jStore:
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
         """Run ``cypher`` in a read transaction with a timeout."""
-        query = Query(cypher, timeout=timeout_s)
-
+        @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> ReadResult:
-            res = tx.run(query, params or {})
+            res = tx.run(cypher, params or {})
             columns, raw = list(res.keys()), [list(rec.values()) for rec in res]
 
             def lookup(element_ids: set[str]) -> dict[str, str]:
