@@ -2,7 +2,7 @@
 
 from loaders.document import Article, Chapter, ExtractedDocument, Measure
 from loaders.extract import extract_file, extract_text
-from loaders.records import document_batch, document_id, stable_id
+from loaders.records import document_batch, document_id, ontology_batch, stable_id
 
 __all__ = [
     "Article",
@@ -13,5 +13,6 @@ __all__ = [
     "document_id",
     "extract_file",
     "extract_text",
+    "ontology_batch",
     "stable_id",
 ]

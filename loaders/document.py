@@ -12,14 +12,57 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Found:
+    """A concept found in an article: canonical ``name``, the exact ``mention`` and its span
+    in the article text, the level stated for it (qualifications), the concept id."""
+
+    name: str
+    mention: str
+    start: int
+    end: int
+    level: str | None
+    concept_id: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Contract form."""
+        return {"name": self.name, "mention": self.mention, "level": self.level, "start": self.start,
+                "end": self.end}
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A figure stated in a measure: fixed ``amount`` or ``cap`` in 万元, or a ``ratio`` in
+    percent of ``basis``."""
+
+    text: str
+    amount: float | None
+    cap: float | None
+    ratio: float | None
+    basis: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Contract form."""
+        return {"text": self.text, "amount_wan": self.amount, "cap_wan": self.cap, "ratio": self.ratio,
+                "basis": self.basis}
+
+
+@dataclass(frozen=True)
 class Measure:
-    """One clause of an article: ``text == article.text[start:end]``, with its bureaus."""
+    """One granting clause of an article: ``text == article.text[start:end]``, with the
+    bureaus of the note that covers it and what it requires and provides."""
 
     text: str
     start: int
     end: int
     bureaus: tuple[str, ...] = ()
     lead: tuple[str, ...] = ()
+    qualifications: tuple[Found, ...] = ()
+    support_forms: tuple[Found, ...] = ()
+    beneficiaries: tuple[Found, ...] = ()
+    industries: tuple[Found, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    assessment: str | None = None
+    note: int | None = None  # index of the responsibility note that covers it
 
 
 @dataclass(frozen=True)
@@ -33,11 +76,26 @@ class Article:
     line: int
     measures: tuple[Measure, ...] = ()
     unknown_bureaus: tuple[str, ...] = ()
+    unknown_qualifications: tuple[str, ...] = ()
 
     @property
     def bureaus(self) -> tuple[str, ...]:
         """Canonical names of every bureau named for this article, first mention first."""
         return tuple(dict.fromkeys(b for m in self.measures for b in m.bureaus))
+
+    @property
+    def qualifications(self) -> tuple[Found, ...]:
+        """Qualifications over all measures, one per (name, mention)."""
+        seen: dict[tuple[str, str], Found] = {}
+        for m in self.measures:
+            for q in m.qualifications:
+                seen.setdefault((q.name, q.mention), q)
+        return tuple(seen.values())
+
+    @property
+    def support_forms(self) -> tuple[str, ...]:
+        """Names of the support forms over all measures, first mention first."""
+        return tuple(dict.fromkeys(f.name for m in self.measures for f in m.support_forms))
 
 
 @dataclass(frozen=True)
@@ -48,6 +106,7 @@ class Chapter:
     title: str | None
     articles: tuple[int, ...]
     line: int
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +145,8 @@ class ExtractedDocument:
                 "sha256": self.sha256,
             },
             "chapters": [
-                {"number": c.number, "title": c.title, "articles": list(c.articles)} for c in self.chapters
+                {"number": c.number, "title": c.title, "articles": list(c.articles), "theme": c.theme}
+                for c in self.chapters
             ],
             "articles": [
                 {
@@ -95,10 +155,19 @@ class ExtractedDocument:
                     "chapter": a.chapter,
                     "text": a.text,
                     "bureaus": list(a.bureaus),
-                    "qualifications": [],
-                    "support_forms": [],
+                    "qualifications": [q.as_dict() for q in a.qualifications],
+                    "support_forms": list(a.support_forms),
+                    "unknown_qualifications": list(a.unknown_qualifications),
                     "measures": [
-                        {"text": m.text, "start": m.start, "end": m.end, "bureaus": list(m.bureaus)}
+                        {
+                            "text": m.text, "start": m.start, "end": m.end, "bureaus": list(m.bureaus),
+                            "qualifications": [q.as_dict() for q in m.qualifications],
+                            "support_forms": [f.as_dict() for f in m.support_forms],
+                            "beneficiaries": [f.name for f in m.beneficiaries],
+                            "industries": [f.name for f in m.industries],
+                            "amounts": [x.as_dict() for x in m.amounts],
+                            "assessment": m.assessment,
+                        }
                         for m in a.measures
                     ],
                 }

@@ -6,11 +6,21 @@ from pathlib import Path
 
 from loaders.document import Article, Chapter, ExtractedDocument, Measure
 from loaders.gazetteer import Gazetteer, find_place
+from loaders.knowledge import Knowledge, candidate_qualifications, read_measure
 from loaders.metadata import read_metadata
-from loaders.structure import find_notes, lines_of, measure_spans, parse_structure
+from loaders.structure import find_notes, granting_clauses, lines_of, note_segments, parse_structure
 from loaders.text import read_text
 from ontology import Ontology, load_ontology
 from policykg.errors import ExtractError
+
+_KNOWLEDGE: dict[int, Knowledge] = {}
+
+
+def _knowledge(ont: Ontology) -> Knowledge:
+    """Matchers are built once per ontology object (cheap to keep, costly to rebuild)."""
+    if id(ont) not in _KNOWLEDGE:
+        _KNOWLEDGE[id(ont)] = Knowledge.build(ont)
+    return _KNOWLEDGE[id(ont)]
 
 
 def extract_file(path: Path, *, ontology: Ontology | None = None, title: str | None = None) -> ExtractedDocument:
@@ -34,6 +44,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     place = find_place(ont, meta.title, meta.issuer, meta.doc_number, "".join(ln.text for ln in lines[:10]))
     district = place.label_zh if place else None
     bureaus = Gazetteer.build(ont, "bureaus")
+    know = _knowledge(ont)
     warnings: list[str] = []
     seen: dict[int, int] = {}
     articles = []
@@ -42,7 +53,8 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
             warnings.append(f"line {a.line}: article {a.number} appears twice in chapter {a.chapter}")
         seen[a.number] = a.chapter
         measures, unknown = [], []
-        for start, end, note in measure_spans(a.text, find_notes(a.text)):
+        notes = find_notes(a.text)
+        for seg_start, seg_end, note in note_segments(a.text, notes):
             names, leads = [], []
             for written, lead in note.names if note else ():
                 concept = bureaus.resolve(written, district)
@@ -54,11 +66,20 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                     names.append(name)
                     if lead:
                         leads.append(name)
-            measures.append(Measure(a.text[start:end], start, end, tuple(names), tuple(leads)))
+            for start, end in granting_clauses(a.text, seg_start, seg_end):
+                facts = read_measure(know, a.text[start:end], start)
+                measures.append(Measure(
+                    a.text[start:end], start, end, tuple(names), tuple(leads),
+                    qualifications=tuple(facts["qualifications"]), support_forms=tuple(facts["support_forms"]),
+                    beneficiaries=tuple(facts["beneficiaries"]), industries=tuple(facts["industries"]),
+                    amounts=tuple(facts["amounts"]), assessment=facts["assessment"],
+                    note=notes.index(note) if note else None,
+                ))
         articles.append(Article(a.number, a.title, a.chapter, a.text, a.line, tuple(measures),
-                                tuple(dict.fromkeys(unknown))))
+                                tuple(dict.fromkeys(unknown)), tuple(candidate_qualifications(know, a.text))))
     chapters = tuple(
-        Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line)
+        Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line,
+                theme=(t.label_zh if (t := know.themes.best(c.title or "")) else None))
         for c in raw_chapters
     )
     if meta.title is None:

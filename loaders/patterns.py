@@ -46,3 +46,26 @@ EFFECTIVE_FROM = re.compile(rf"自\s*{DATE_PATTERN}\s*起\s*(?:施行|实施|执
 EFFECTIVE_ON_ISSUE = re.compile(r"自(?:印发|发布|公布)之日起\s*(?:施行|实施|执行|试行|生效)")
 EFFECTIVE_UNTIL = re.compile(rf"有效期\s*(?:至|到)\s*{DATE_PATTERN}")
 EFFECTIVE_YEARS = re.compile(rf"有效期\s*(?:为)?\s*([0-9{CN_NUMERAL}]+)\s*年")
+
+# Granting clauses: a sentence that grants something closes a measure.
+CLAUSE_END = re.compile(r"[。；;！!？?]")
+GRANT = re.compile(r"给予|予以|给子|奖励|补贴|补助|资助|配套|贴息|发放|授信|实行“?一事一议|保障|倾斜")
+ASSESSMENT = re.compile(r"经(综合评定|认定|评审|评定|审核|审定|第三方评估机构评审|绩效评价认定|评估)")
+
+# Amounts: caps (最高/不超过 N万元), fixed amounts (N万元), ratios (N%) and their basis.
+_NUM = r"(\d+(?:\.\d+)?)\s*(亿元|万元|元)"
+CAP = re.compile(rf"(?:最高|不超过|最多|上限为?|累计不超过)\s*(?:不超过|可达)?\s*{_NUM}")
+AMOUNT = re.compile(_NUM)
+RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
+BASIS = re.compile(r"按(?:照)?(?:其)?(?:该企业)?((?:[\u4e00-\u9fff]|“|”){2,14}?)的?(?:一定比例|\d+(?:\.\d+)?\s*[%％])")
+AMOUNT_SUPPORT = re.compile(rf"{_NUM}(?:的)?(?:资金)?支持")
+
+# Phrases that name a qualification the ontology may lack (for curators).
+QUALIFICATION_CUES = (
+    re.compile(r"获评(.{2,24}?)(?:的|等|[，,、。；;])"),
+    re.compile(r"获得(.{2,24}?)(?:认定|称号|资质)"),
+    re.compile(r"入选(.{2,24}?)(?:名单|的|等|[，,、。；;])"),
+    re.compile(r"纳入(.{2,24}?)(?:目录|名录|库)"),
+    re.compile(r"认定的(.{2,16}?)(?:[，,、。；;]|给予)"),
+)
+LEVEL_RUN_TAIL = r"(?:[、和及与,，]|及以上|以上)*"

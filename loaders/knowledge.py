@@ -1,0 +1,158 @@
+"""What a measure says: qualifications it requires (with level), support forms and amounts
+it provides, beneficiaries, industries and its assessment condition. Driven by the
+ontology's schemes; the patterns of the genre live in loaders/patterns.py."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from loaders import patterns as P
+from loaders.document import Amount, Found
+from loaders.matcher import Match, Matcher
+from ontology import Ontology
+
+_WAN = {"亿元": 10000.0, "万元": 1.0, "元": 0.0001}
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """The matchers built once per ontology."""
+
+    ontology: Ontology
+    qualifications: Matcher
+    support_forms: Matcher
+    beneficiaries: Matcher
+    industries: Matcher
+    themes: Matcher
+    level_labels: tuple[str, ...]
+
+    @staticmethod
+    def build(ont: Ontology) -> Knowledge:
+        """Matchers for every scheme the extractor reads."""
+        labels = sorted({lbl for c in ont.concepts("levels") for lbl in c.all_labels}, key=len, reverse=True)
+        return Knowledge(
+            ont,
+            Matcher(ont.concepts("qualifications")),
+            Matcher(ont.concepts("support_forms")),
+            Matcher(ont.concepts("beneficiary_types")),
+            Matcher(ont.concepts("industries")),
+            Matcher(ont.concepts("themes")),
+            tuple(labels),
+        )
+
+    def canonical_level(self, label: str) -> str | None:
+        """The prefLabel of the level named ``label`` (``上海市`` → ``市级``)."""
+        return next((c.label_zh for c in self.ontology.concepts("levels") if label in c.all_labels), None)
+
+    def levels_before(self, text: str, start: int) -> list[str]:
+        """Level words written directly in front of position ``start`` (``国家级、市级认定的``)."""
+        level = "|".join(
+            re.escape(lbl) if len(lbl) > 1 else rf"(?<=[、和及与]){re.escape(lbl)}(?=[、和及与级]|认定|批准|立项)"
+            for lbl in self.level_labels
+        )
+        run = re.compile(rf"((?:(?:{level}){P.LEVEL_RUN_TAIL})+)(?:认定的|认定|批准的|立项的|的)?$")
+        window = text[max(0, start - 24):start]
+        m = run.search(window)
+        if not m:
+            return []
+        words = [w.group(0) for w in re.compile(level).finditer(window, m.start(1))
+                 if w.end() <= m.end(1)]
+        return [lv for w in words if (lv := self.canonical_level(w))]
+
+    def lowest(self, levels: list[str]) -> str | None:
+        """The lowest of ``levels``: the level a requirement accepts."""
+        return min(levels, key=self.ontology.level_rank) if levels else None
+
+
+def _shift(m: Match, offset: int) -> tuple[int, int]:
+    return m.start + offset, m.end + offset
+
+
+def read_measure(k: Knowledge, text: str, offset: int) -> dict:
+    """Facts of one measure whose ``text`` starts at ``offset`` in its article."""
+    quals: list[Found] = []
+    previous_stated: str | None = None
+    prev_end = -1
+    for m in k.qualifications.find(text):
+        stated = k.levels_before(text, m.start)
+        in_list = prev_end >= 0 and re.fullmatch(r"[、和及与]", text[prev_end:m.start]) is not None
+        if stated:
+            level = k.lowest(stated)
+        elif in_list and previous_stated is not None:
+            level = previous_stated  # an enumeration shares its level: 国家级、市级认定的孵化器、众创空间
+        else:  # a level word that opens the mention itself: 国家高新技术企业, 上海市…项目
+            level = next((lv for w in k.level_labels if len(w) > 1 and m.mention.startswith(w)
+                          and (lv := k.canonical_level(w))), None)
+        previous_stated = level if stated or (in_list and previous_stated is not None) else None
+        s, e = _shift(m, offset)
+        found = Found(m.concept.label_zh, m.mention, s, e, level, m.concept.id)
+        if all(q.name != found.name for q in quals):
+            quals.append(found)
+        prev_end = m.end
+    forms = _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
+                    for m in k.support_forms.find(text))
+    amounts = read_amounts(text)
+    if amounts and not forms:
+        default = next((c for c in k.ontology.concepts("support_forms") if c.for_amount), None)
+        if default is not None and P.AMOUNT_SUPPORT.search(text):
+            m2 = P.AMOUNT_SUPPORT.search(text)
+            forms = [Found(default.label_zh, m2.group(0), m2.start() + offset, m2.end() + offset, None, default.id)]
+    assessment = P.ASSESSMENT.search(text)
+    return {
+        "qualifications": quals,
+        "support_forms": forms,
+        "beneficiaries": _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
+                                 for m in k.beneficiaries.find(text)),
+        "industries": _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
+                              for m in k.industries.find(text)),
+        "amounts": amounts,
+        "assessment": assessment.group(0) if assessment else None,
+    }
+
+
+def _dedupe(items) -> list[Found]:  # noqa: ANN001
+    out: dict[str, Found] = {}
+    for f in items:
+        out.setdefault(f.name, f)
+    return list(out.values())
+
+
+def _wan(number: str, unit: str) -> float:
+    return round(float(number) * _WAN[unit], 4)
+
+
+def read_amounts(text: str) -> list[Amount]:
+    """Caps, fixed amounts and ratios stated in ``text``, in 万元 and percent."""
+    out: list[Amount] = []
+    taken: list[tuple[int, int]] = []
+    for m in P.CAP.finditer(text):
+        out.append(Amount(m.group(0), None, _wan(m.group(1), m.group(2)), None, None))
+        taken.append(m.span())
+    for m in P.AMOUNT.finditer(text):
+        if any(a <= m.start() < b for a, b in taken):
+            continue
+        if re.match(r"\s*(?:\(含\)|（含）)?以上", text[m.end():]):
+            continue  # a threshold the applicant must reach, not a grant
+        out.append(Amount(m.group(0), _wan(m.group(1), m.group(2)), None, None, None))
+    basis = P.BASIS.search(text)
+    for m in P.RATIO.finditer(text):
+        out.append(Amount(m.group(0), None, None, float(m.group(1)), basis.group(1) if basis else None))
+    if basis and not P.RATIO.search(text):
+        out.append(Amount(basis.group(0), None, None, None, basis.group(1)))
+    return out
+
+
+def candidate_qualifications(k: Knowledge, text: str) -> list[str]:
+    """Phrases that look like qualifications (获评X, X称号, 入选X, 纳入X目录) but match no concept."""
+    known = k.qualifications.find(text)
+    out = []
+    for pattern in P.QUALIFICATION_CUES:
+        for m in pattern.finditer(text):
+            s, e = m.span(1)
+            if any(q.start < e and s < q.end for q in known):
+                continue
+            phrase = m.group(1).strip("“”\"")
+            if phrase and phrase not in out:
+                out.append(phrase)
+    return out

@@ -1,0 +1,181 @@
+"""The web app in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Loads the overview, draws a document's graph, selects nodes, checks that markup in the
+data stays text and that the CSP is never violated, switches to English. Screenshots go
+to test-output/screenshots/.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from graph import Batch, NodeRecord, RelRecord
+from graph.embedded_store import EmbeddedStore
+from policykg.settings import Settings
+from webviz import create_app
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+MINHANG_TITLE = "闵行区关于产业高质量发展的政策意见(试行)"
+XSS = "<img src=x onerror=alert(1)>"
+XSS_DOC = "doc-xss000000000"
+WAIT_MS = 30_000  # an upper bound for slow machines, not a timing assertion
+
+
+def hostile_batch() -> Batch:
+    """A small document whose texts are markup (same as in test_webviz)."""
+    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
+    return Batch.of(XSS_DOC, [
+        NodeRecord("PolicyDocument", XSS_DOC, {"title": XSS, "district": XSS}),
+        NodeRecord("Chapter", c, {"number": 1, "title": XSS, "document_id": XSS_DOC}),
+        NodeRecord("Article", a, {"number": 1, "title": XSS, "text": XSS, "document_id": XSS_DOC}),
+        NodeRecord("Bureau", "bureau-xss", {"name": XSS, "known": False}),
+    ], [
+        RelRecord("HAS_CHAPTER", XSS_DOC, c),
+        RelRecord("HAS_ARTICLE", c, a),
+        RelRecord("RESPONSIBLE_FOR", "bureau-xss", a, {"lead": True}),
+    ])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory, ontology, policy_batches) -> Iterator[str]:
+    """The app on 127.0.0.1 and a free port, served from a background thread."""
+    home = tmp_path_factory.mktemp("browser-home")
+    store = EmbeddedStore(home / "embedded", ontology)
+    store.write_many([*policy_batches, hostile_batch()])
+    store.close()
+    app = create_app(Settings(home=home))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        app.extensions["policykg"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-wqy-zenhei)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors (CSP violations among them), page errors,
+    dialogs (an alert would mean XSS) and any request to a host other than the app."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+    p = context.new_page()
+    p.set_default_timeout(WAIT_MS)
+    p.problems = []
+    p.on("console", lambda m: m.type in ("error", "warning") and p.problems.append(f"console {m.type}: {m.text}"))
+    p.on("pageerror", lambda e: p.problems.append(f"page error: {e}"))
+    p.on("dialog", lambda d: (p.problems.append(f"dialog: {d.message}"), d.dismiss()))
+    p.on("request", lambda r: r.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
+         or p.problems.append(f"request to another host: {r.url}"))
+    yield p
+    context.close()
+
+
+def _wait_for_graph(page) -> int:
+    page.wait_for_selector("#graph[data-node-count]", state="attached")
+    assert page.locator("#graph canvas").count() == 1
+    return int(page.get_attribute("#graph", "data-node-count"))
+
+
+def _node_point(page, node_id: str) -> tuple[float, float]:
+    """Page coordinates where vis-network drew ``node_id``."""
+    x, y = page.evaluate(
+        """id => { const net = document.getElementById('graph').policykgNetwork;
+                   const p = net.canvasToDOM(net.getPosition(id));
+                   const box = document.querySelector('#graph canvas').getBoundingClientRect();
+                   return [box.left + p.x, box.top + p.y]; }""",
+        node_id,
+    )
+    return x, y
+
+
+def _click_node(page, node_id: str) -> None:
+    """A real mouse click on the canvas where ``node_id`` is drawn."""
+    page.mouse.click(*_node_point(page, node_id))
+
+
+def test_overview_graph_details_and_language(page, base_url):
+    page.goto(base_url + "/")
+    section = page.locator("section.document", has_text=MINHANG_TITLE)
+    assert section.count() == 1
+    assert section.locator('[data-count="chapters"] .n').inner_text() == "9"
+    assert section.locator('[data-count="articles"] .n').inner_text() == "50"
+    section.locator("details.chapter").first.locator("summary").click()
+    assert section.locator("details.chapter").first.locator("tr[data-article]").first.is_visible()
+    page.screenshot(path=str(SHOTS / "overview-zh.png"), full_page=False)
+
+    section.locator("a.button").click()
+    page.wait_for_url("**/documents/*/graph")
+    count = _wait_for_graph(page)
+    assert count > 50
+    doc_id = page.url.rsplit("/", 2)[-2]
+    _click_node(page, doc_id)
+    page.wait_for_selector(f'#details-body[data-node-id="{doc_id}"]')
+    assert MINHANG_TITLE in page.inner_text("#details-body")
+    page.screenshot(path=str(SHOTS / "graph-zh-document.png"))
+
+    article = f"{doc_id}-c1-a1"
+    page.select_option("#node-picker", article)
+    page.wait_for_selector(f'#details-body[data-node-id="{article}"]')
+    assert page.locator("#details-body dd.long-text").inner_text().strip()  # the article's text
+    page.screenshot(path=str(SHOTS / "graph-zh-article.png"))
+
+    measure_legend = page.locator('.legend li[data-label="Measure"]')
+    assert measure_legend.is_hidden() and page.locator('.legend li[data-label="Article"]').is_visible()
+    page.check("#toggle-measures")
+    page.wait_for_function("n => Number(document.getElementById('graph').dataset.nodeCount) > n", arg=count)
+    assert measure_legend.is_visible()
+
+    page.click("#lang-switch")
+    page.wait_for_url("**lang=en")
+    _wait_for_graph(page)
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Legend" in page.inner_text(".legend")
+    page.screenshot(path=str(SHOTS / "graph-en.png"))
+    page.goto(base_url + "/")  # the cookie keeps English
+    assert "Loaded policy documents" in page.inner_text("h1")
+    page.screenshot(path=str(SHOTS / "overview-en.png"))
+    assert page.problems == []
+
+
+def test_markup_in_data_is_shown_as_text(page, base_url):
+    page.goto(f"{base_url}/documents/{XSS_DOC}/graph")
+    assert _wait_for_graph(page) == 4
+    assert page.inner_text("h1") == XSS
+    _click_node(page, XSS_DOC)
+    page.wait_for_selector(f'#details-body[data-node-id="{XSS_DOC}"]')
+    assert XSS in page.inner_text("#details-body")
+    page.mouse.move(5, 5)
+    page.mouse.move(*_node_point(page, "bureau-xss"))
+    tooltip = page.wait_for_selector("div.vis-tooltip", state="visible")
+    assert XSS in tooltip.inner_text()
+    page.screenshot(path=str(SHOTS / "markup-as-text.png"))
+    assert page.locator("img").count() == 0
+    page.goto(base_url + "/")
+    assert page.locator("img").count() == 0
+    assert page.problems == []

@@ -1,0 +1,125 @@
+"""Read documents, their outline (chapters, articles, bureaus) and counts from a store.
+
+Plain dicts out, so pages and the JSON API share one reading. Every query is Cypher that
+runs on both backends, with values passed as parameters; ``$id = ''`` means all documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from graph import GraphStore
+
+DOCUMENTS = """
+MATCH (d:PolicyDocument)
+WHERE $id = '' OR d.id = $id
+RETURN d AS document
+ORDER BY d.id
+"""
+
+CHAPTERS = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)
+WHERE $id = '' OR d.id = $id
+RETURN d.id AS document, c.id AS id, c.number AS number, c.title AS title
+ORDER BY document, number
+"""
+
+ARTICLES = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)
+WHERE $id = '' OR d.id = $id
+RETURN c.id AS chapter, a.id AS id, a.number AS number, a.title AS title, a.text AS text
+ORDER BY number
+"""
+
+BUREAUS = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article),
+      (b:Bureau)-[r:RESPONSIBLE_FOR]->(a)
+WHERE $id = '' OR d.id = $id
+RETURN a.id AS article, b.id AS id, b.name AS name, r.lead AS lead
+ORDER BY article, lead DESC, name
+"""
+
+MEASURE_COUNTS = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m:Measure)
+WHERE $id = '' OR d.id = $id
+RETURN d.id AS document, count(m) AS measures
+"""
+
+
+def list_documents(store: GraphStore, doc_id: str = "") -> list[dict[str, Any]]:
+    """Every document (or only ``doc_id``) with its properties, outline and counts.
+
+    Each item: ``id``, ``properties``, ``chapters`` (each with ``articles``, each with
+    ``bureaus``) and ``counts`` of chapters, articles, measures and distinct bureaus.
+    A chapter numbered 0 holds articles outside any chapter and is not counted.
+    """
+    params = {"id": doc_id}
+    docs = {
+        row["document"]["id"]: {"id": row["document"]["id"], "properties": row["document"]["properties"],
+                                "chapters": []}
+        for row in store.read(DOCUMENTS, params).records()
+    }
+    chapters: dict[str, dict[str, Any]] = {}
+    for row in store.read(CHAPTERS, params).records():
+        chapter = {"id": row["id"], "number": row["number"], "title": row["title"], "articles": []}
+        chapters[row["id"]] = chapter
+        if row["document"] in docs:
+            docs[row["document"]]["chapters"].append(chapter)
+    articles: dict[str, dict[str, Any]] = {}
+    for row in store.read(ARTICLES, params).records():
+        article = {"id": row["id"], "number": row["number"], "title": row["title"],
+                   "excerpt": _excerpt(row["text"]), "bureaus": []}
+        articles[row["id"]] = article
+        if row["chapter"] in chapters:
+            chapters[row["chapter"]]["articles"].append(article)
+    for row in store.read(BUREAUS, params).records():
+        if row["article"] in articles:
+            articles[row["article"]]["bureaus"].append({"id": row["id"], "name": row["name"], "lead": row["lead"]})
+    measures = {row["document"]: row["measures"] for row in store.read(MEASURE_COUNTS, params).records()}
+    for doc in docs.values():
+        doc["counts"] = _counts(doc, measures.get(doc["id"], 0))
+    return _newest_first(list(docs.values()))
+
+
+def find_document(store: GraphStore, doc_id: str) -> dict[str, Any] | None:
+    """The properties of document ``doc_id`` (no outline), or None."""
+    rows = store.read(DOCUMENTS, {"id": doc_id}).rows if doc_id else []
+    return rows[0][0]["properties"] if rows else None
+
+
+def get_document(store: GraphStore, doc_id: str) -> dict[str, Any] | None:
+    """One document as in ``list_documents``, or None if there is no such id."""
+    found = list_documents(store, doc_id) if doc_id else []
+    return found[0] if found else None
+
+
+def _newest_first(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Latest issue (else effective) date first, undated last; ties by title."""
+    def when(doc: dict[str, Any]) -> dt.date:
+        p = doc["properties"]
+        return p.get("issued_on") or p.get("effective_from") or dt.date.min
+
+    by_title = sorted(docs, key=lambda d: d["properties"].get("title") or "")
+    return sorted(by_title, key=when, reverse=True)  # stable: equal dates keep title order
+
+
+def _excerpt(text: str | None, limit: int = 48) -> str:
+    """The start of an article's text, for articles without a title.
+
+    >>> _excerpt("第一句话。第二句话。", 6)
+    '第一句话。…'
+    """
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _counts(doc: dict[str, Any], measures: int) -> dict[str, int]:
+    arts = [a for c in doc["chapters"] for a in c["articles"]]
+    bureaus = {b["id"] for a in arts for b in a["bureaus"]}
+    return {
+        "chapters": sum(1 for c in doc["chapters"] if c["number"]),
+        "articles": len(arts),
+        "measures": measures,
+        "bureaus": len(bureaus),
+    }

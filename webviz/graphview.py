@@ -1,0 +1,94 @@
+"""The drawable graph of one document: nodes with captions, edges, and the legend types.
+
+Built from the ``nodes``/``rels`` of one ``store.read`` so the drawing shows exactly what
+the store holds; captions and type names follow the request's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph import GraphNode, GraphStore
+from ontology import Ontology
+from webviz.i18n import msg, pick
+
+STRUCTURE = """
+MATCH (d:PolicyDocument)-[hc:HAS_CHAPTER]->(c:Chapter)
+WHERE d.id = $id
+OPTIONAL MATCH (c)-[ha:HAS_ARTICLE]->(a:Article)
+OPTIONAL MATCH (b:Bureau)-[r:RESPONSIBLE_FOR]->(a)
+RETURN d, hc, c, ha, a, r, b
+"""
+
+MEASURES = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[hm:HAS_MEASURE]->(m:Measure)
+WHERE d.id = $id
+OPTIONAL MATCH (b:Bureau)-[h:HANDLES]->(m)
+RETURN a, hm, m, h, b
+"""
+
+DOCUMENT = "MATCH (d:PolicyDocument) WHERE d.id = $id RETURN d"
+
+# Properties shown first in the details panel; long text last; the rest in ontology order.
+FIRST = ("title", "name", "number", "seq", "full_name", "doc_number", "district", "issuer",
+         "issued_on", "effective_from", "effective_until")
+LAST = ("text",)
+
+
+def document_graph(store: GraphStore, ontology: Ontology, doc_id: str, *,
+                   measures: bool = False) -> dict[str, Any] | None:
+    """``{"nodes", "edges", "types", "relationship_types"}`` for ``doc_id``, or None if unknown."""
+    params = {"id": doc_id}
+    results = [store.read(STRUCTURE, params)]
+    if not results[0].nodes:
+        results = [store.read(DOCUMENT, params)]
+        if not results[0].nodes:
+            return None
+    if measures:
+        results.append(store.read(MEASURES, params))
+    nodes: dict[str, GraphNode] = {}
+    edges: dict[str, dict[str, Any]] = {}
+    for res in results:
+        nodes.update((n.id, n) for n in res.nodes)
+        for r in res.rels:
+            key = f"{r.type}|{r.start}|{r.end}"
+            edges[key] = {"id": key, **r.as_dict()}
+    return {
+        "nodes": [{**n.as_dict(), "caption": caption(n)} for n in nodes.values()],
+        "edges": list(edges.values()),
+        "types": node_types(ontology),
+        "relationship_types": {
+            t.type: {"name": pick(t.label_zh, t.label_en),
+                     "properties": {p.name: pick(p.label_zh, p.label_en) for p in t.properties}}
+            for t in ontology.rel_types.values()
+        },
+    }
+
+
+def node_types(ontology: Ontology) -> dict[str, dict[str, Any]]:
+    """Legend entries per node label: localised name, colour, shape, ordered property labels."""
+    out = {}
+    for nt in ontology.node_types.values():
+        names = [p.name for p in nt.properties]
+        order = sorted(names, key=lambda n: (n in LAST, FIRST.index(n) if n in FIRST else len(FIRST)))
+        labels = {p.name: pick(p.label_zh, p.label_en) for p in nt.properties}
+        out[nt.label] = {
+            "name": pick(nt.label_zh, nt.label_en),
+            "colour": nt.colour,
+            "shape": nt.shape,
+            "properties": [[name, labels[name]] for name in order],
+        }
+    return out
+
+
+def caption(node: GraphNode) -> str:
+    """A short label to draw: title for documents, 第N章/第N条 plus title, a bureau's name."""
+    p = node.properties
+    if node.label == "Chapter":
+        head = msg("chapter_caption", number=p.get("number")) if p.get("number") else msg("no_chapter")
+        return f"{head} {p.get('title') or ''}".strip()
+    if node.label == "Article":
+        return f"{msg('article_caption', number=p.get('number'))} {p.get('title') or ''}".strip()
+    if node.label == "Measure":
+        return msg("measure_caption", seq=p.get("seq", ""))
+    return str(p.get("title") or p.get("name") or node.id)
