@@ -143,6 +143,19 @@ def read_amounts(text: str) -> list[Amount]:
     return out
 
 
+def _strip_levels(k: Knowledge, phrase: str) -> str:
+    """Drop level words and 各级/各类 around a phrase: what is left names the thing."""
+    changed = True
+    while changed:
+        changed = False
+        for w in (*k.level_labels, "各级", "各类", "及以上", "以上"):
+            if len(w) > 1 and phrase.startswith(w):
+                phrase, changed = phrase[len(w):], True
+            if len(w) > 1 and phrase.endswith(w):
+                phrase, changed = phrase[: -len(w)], True
+    return phrase.strip("、和及与")
+
+
 def candidate_qualifications(k: Knowledge, text: str) -> list[str]:
     """Phrases that look like qualifications (获评X, X称号, 入选X, 纳入X目录) but match no concept."""
     known = k.qualifications.find(text)
@@ -152,7 +165,7 @@ def candidate_qualifications(k: Knowledge, text: str) -> list[str]:
             s, e = m.span(1)
             if any(q.start < e and s < q.end for q in known):
                 continue
-            phrase = m.group(1).strip("“”\"")
-            if phrase and phrase not in out:
+            phrase = _strip_levels(k, m.group(1).strip("“”\"《》 "))
+            if len(phrase) >= 4 and not re.search(r"[的，,。；;、]", phrase) and phrase not in out:
                 out.append(phrase)
     return out

@@ -69,16 +69,24 @@ def main(ctx: click.Context, home: Path | None, backend: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True)
 @click.option("--title", default=None, help="Title to use when the document has no title line.")
-def extract(file: Path, fmt: str, title: str | None) -> None:
+@click.option("--unknown", is_flag=True, help="List phrases that look like qualifications the ontology lacks.")
+def extract(file: Path, fmt: str, title: str | None, unknown: bool) -> None:
     """Show what the loader understands of FILE, touching no database.
 
     \b
     Example:
       policykg extract data/policies/minhang-2024-industry.txt --format json
+      policykg extract data/policies/nansha-2017-tech-innovation.txt --unknown
     """
     from loaders import extract_file
 
     doc = extract_file(file, title=title)
+    if unknown:
+        for a in doc.articles:
+            for phrase in a.unknown_qualifications:
+                sentence = next((s for s in a.text.replace("；", "。").split("。") if phrase in s), "")
+                click.echo(f"article {a.number}\t{phrase}\t{sentence.strip()}")
+        return
     if fmt == "json":
         click.echo(json.dumps(doc.to_contract(), ensure_ascii=False, indent=2))
         return
@@ -90,6 +98,33 @@ def extract(file: Path, fmt: str, title: str | None) -> None:
         click.echo(f"  {a.number:>3} {a.title or ''}  [{'、'.join(a.bureaus)}]  {len(a.measures)} measure(s)")
     for w in doc.warnings:
         click.secho(f"warning: {w}", err=True, fg="yellow")
+
+
+@main.command("eval")
+@click.argument("gold_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--documents", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("data/policies"), show_default=True, help="Folder holding the documents the gold names.")
+@click.option("--diff", is_flag=True, help="Also list every missed and extra qualification and support form.")
+def evaluate_cmd(gold_files: tuple[Path, ...], documents: Path, diff: bool) -> None:
+    """Precision, recall and F1 of extraction against hand-made gold files.
+
+    \b
+    Example:
+      policykg eval tests/gold/minhang-2024-industry.yaml
+    """
+    from loaders import extract_file
+    from loaders.evaluate import differences, evaluate, read_gold
+
+    for gold_path in gold_files:
+        gold = read_gold(gold_path)
+        doc = extract_file(documents / gold["document"])
+        click.echo(f"{gold['document']}")
+        click.echo(f"  {'field':<20} {'P':>6} {'R':>6} {'F1':>6}   tp/fp/fn")
+        for field, sc in evaluate(doc, gold).items():
+            click.echo(f"  {field:<20} {sc.precision:6.3f} {sc.recall:6.3f} {sc.f1:6.3f}   {sc.tp}/{sc.fp}/{sc.fn}")
+        if diff:
+            for line in differences(doc, gold):
+                click.echo("    " + line)
 
 
 def _document_files(paths: tuple[Path, ...]) -> list[Path]:

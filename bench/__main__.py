@@ -1,0 +1,6 @@
+"""Run every benchmark: ``python -m bench`` (or ``make bench``); figures go to bench/results.json."""
+
+from bench import bench_extract
+
+if __name__ == "__main__":
+    bench_extract.main()
