@@ -22,11 +22,15 @@ class Found:
     end: int
     level: str | None
     concept_id: str | None
+    curated: str | None = None  # the corrections file that added it
 
     def as_dict(self) -> dict[str, Any]:
         """Contract form."""
-        return {"name": self.name, "mention": self.mention, "level": self.level, "start": self.start,
-                "end": self.end}
+        out = {"name": self.name, "mention": self.mention, "level": self.level, "start": self.start,
+               "end": self.end}
+        if self.curated:
+            out["curated"] = self.curated
+        return out
 
 
 @dataclass(frozen=True)

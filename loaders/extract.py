@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from loaders.curation import apply_curation, curation_path
 from loaders.document import Article, Chapter, ExtractedDocument, Measure
 from loaders.gazetteer import Gazetteer, find_place
 from loaders.knowledge import Knowledge, candidate_qualifications, read_measure
@@ -25,8 +26,12 @@ def _knowledge(ont: Ontology) -> Knowledge:
 
 def extract_file(path: Path, *, ontology: Ontology | None = None, title: str | None = None) -> ExtractedDocument:
     """Extract one document file; ExtractError names the file if it is not of the genre."""
-    src = read_text(Path(path))
-    return extract_text(src.text, source=str(path), sha256=src.sha256, ontology=ontology, title=title)
+    path = Path(path)
+    src = read_text(path)
+    ont = ontology or load_ontology()
+    doc = extract_text(src.text, source=str(path), sha256=src.sha256, ontology=ont, title=title)
+    corrections = curation_path(path)
+    return apply_curation(doc, corrections, ont) if corrections.exists() else doc
 
 
 def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology | None = None,

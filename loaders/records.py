@@ -136,7 +136,8 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
                     if concept is None:
                         continue
                     nodes.append(concept_node(ont, scheme, concept))
-                    props: dict[str, object] = {"mention": f.mention, "start": f.start, "end": f.end}
+                    props: dict[str, object] = (
+                        {"curated": f.curated} if f.curated else {"mention": f.mention, "start": f.start, "end": f.end})
                     if rtype == "REQUIRES":
                         props["level"] = f.level
                     if rtype == "PROVIDES" and i == 0:
