@@ -89,11 +89,11 @@ class Article:
 
     @property
     def qualifications(self) -> tuple[Found, ...]:
-        """Qualifications over all measures, one per (name, mention)."""
-        seen: dict[tuple[str, str], Found] = {}
+        """Qualifications over all measures, one per name (its first mention)."""
+        seen: dict[str, Found] = {}
         for m in self.measures:
             for q in m.qualifications:
-                seen.setdefault((q.name, q.mention), q)
+                seen.setdefault(q.name, q)
         return tuple(seen.values())
 
     @property

@@ -43,7 +43,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     if not raw_articles:
         raise ExtractError(
             "no numbered articles found; this does not look like a policy document of the genre",
-            where=source, hint="expected articles numbered like '第一条', '1.' or '一、'",
+            where=source, hint="expected articles numbered like '第一条', '1.', '（一）' or '一、'",
         )
     meta = read_metadata(lines, text, title)
     place = find_place(ont, meta.title, meta.issuer, meta.doc_number, "".join(ln.text for ln in lines[:10]))

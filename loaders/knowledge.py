@@ -60,6 +60,23 @@ class Knowledge:
                  if w.end() <= m.end(1)]
         return [lv for w in words if (lv := self.canonical_level(w))]
 
+    def recognised(self, text: str, m: Match, others: list[Match]) -> bool:
+        """Whether the sentence recognises ``m``: a cue (认定, 获得, 入选…) right before it,
+        across levels and other names of the same list, or 经认定 after it."""
+        sentence_start = max((c.end() for c in P.CLAUSE_END.finditer(text, 0, m.start)), default=0)
+        if P.RECOGNITION_AFTER.search(text[m.end:]):
+            return True
+        for cue in P.RECOGNITION_BEFORE.finditer(text, sentence_start, m.start):
+            gap = text[cue.end():m.start]
+            for o in others:
+                if cue.end() <= o.start and o.end <= m.start:
+                    gap = gap.replace(o.mention, "")
+            for word in self.level_labels:
+                gap = gap.replace(word, "")
+            if len(re.sub(r"[的为、和及与等\s]", "", gap)) <= 2:
+                return True
+        return False
+
     def lowest(self, levels: list[str]) -> str | None:
         """The lowest of ``levels``: the level a requirement accepts."""
         return min(levels, key=self.ontology.level_rank) if levels else None
@@ -74,7 +91,10 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
     quals: list[Found] = []
     previous_stated: str | None = None
     prev_end = -1
-    for m in k.qualifications.find(text):
+    all_matches = k.qualifications.find(text)
+    qual_matches = [m for m in all_matches
+                    if not m.concept.needs_recognition or k.recognised(text, m, all_matches)]
+    for m in qual_matches:
         stated = k.levels_before(text, m.start)
         in_list = prev_end >= 0 and re.fullmatch(r"[、和及与]", text[prev_end:m.start]) is not None
         if stated:
@@ -90,8 +110,11 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
         if all(q.name != found.name for q in quals):
             quals.append(found)
         prev_end = m.end
+    titles = [t.span() for t in P.BOOK_TITLE.finditer(text)]
+    taken = [(q.start, q.end) for q in qual_matches] + titles
     forms = _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
-                    for m in k.support_forms.find(text))
+                    for m in k.support_forms.find(text)
+                    if not any(s < m.end and m.start < e for s, e in taken))
     amounts = read_amounts(text)
     if amounts and not forms:
         default = next((c for c in k.ontology.concepts("support_forms") if c.for_amount), None)

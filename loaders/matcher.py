@@ -43,12 +43,16 @@ class Matcher:
     """Finds the concepts of one scheme in text, leftmost-longest, without overlaps."""
 
     def __init__(self, concepts: tuple[Concept, ...] | list[Concept]) -> None:
-        self._by_prefix: dict[str, list[tuple[str, Concept]]] = defaultdict(list)
+        self._by_prefix: dict[str, list[tuple[str, Concept | None]]] = defaultdict(list)
         for c in concepts:
             for label in c.all_labels:
                 key = normalise(label)
                 if key:
                     self._by_prefix[key[0]].append((key, c))
+            for phrase in c.not_labels:  # blockers: consume the phrase, yield nothing
+                key = normalise(phrase)
+                if key:
+                    self._by_prefix[key[0]].append((key, None))
         for entries in self._by_prefix.values():
             entries.sort(key=lambda e: len(e[0]), reverse=True)
 
@@ -68,7 +72,8 @@ class Matcher:
                 continue
             key, concept = hit
             start, end = index[i], index[i + len(key) - 1] + 1
-            found.append(Match(concept, start, end, text[start:end]))
+            if concept is not None:
+                found.append(Match(concept, start, end, text[start:end]))
             i += len(key)
         return found
 

@@ -22,8 +22,9 @@ MARKERS: dict[str, re.Pattern[str]] = {
     "paren_arabic": re.compile(rf"^{OPEN}\s*(\d{{1,3}})\s*{CLOSE}\s*(.*)$"),
     "circled": re.compile(r"^([\u2460-\u2473])\s*(.*)$"),
 }
-# Styles that can number articles, most specific first.
-ARTICLE_STYLES = ("article_cn", "arabic", "cn")
+# Styles that can number articles, most specific first; （一） numbers articles only where
+# neither 第N条 nor N. does, and 一、 only where it is the one style used.
+ARTICLE_STYLES = ("article_cn", "arabic", "paren_cn", "cn")
 
 # Responsibility notes: (责任单位：A、B) / (责任部门：…) / (牵头单位：A；配合单位：B, C).
 ROLE = r"(?:责任|牵头|主责|配合|协办|参与)(?:单位|部门)"
@@ -69,3 +70,9 @@ QUALIFICATION_CUES = (
     re.compile(r"认定的(.{2,16}?)(?:[，,、。；;]|给予)"),
 )
 LEVEL_RUN_TAIL = r"(?:[、和及与,，]|及以上|以上)*"
+
+# Recognition in the same sentence: before a name (认定的/获得/入选…) or after it (经认定).
+RECOGNITION_BEFORE = re.compile(r"认定|获评|获得|获批|入选|纳入|批准|挂牌|评为|授予|成功创建|通过")
+RECOGNITION_AFTER = re.compile(r"^[^。；;]*?经(?:认定|评定|审定)")
+# Titles of other documents: what is named inside 《…》 is not granted here.
+BOOK_TITLE = re.compile(r"《[^》]*》")

@@ -1,4 +1,5 @@
-"""Read a document file into text, whatever its encoding, or say clearly why not."""
+"""Read a document file into text, whatever its format (plain text in any common Chinese
+encoding, HTML, DOCX, PDF with a text layer), or say clearly why not."""
 
 from __future__ import annotations
 
@@ -21,10 +22,14 @@ class SourceText:
     encoding: str
 
 
-def read_text(path: Path) -> SourceText:
-    """Decode ``path`` as UTF-8 (with or without BOM), else detect (GB18030, GBK, ...).
+SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 
-    Raises ExtractError for missing, empty or binary files.
+
+def read_text(path: Path) -> SourceText:
+    """Text of ``path`` by its suffix: .docx and .pdf through their libraries, .html parsed,
+    anything else decoded as UTF-8 (with or without BOM) or a detected encoding (GB18030...).
+
+    Raises ExtractError for missing, empty, binary or unreadable files.
     """
     path = Path(path)
     try:
@@ -34,14 +39,27 @@ def read_text(path: Path) -> SourceText:
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise ExtractError("the file is empty", where=str(path), hint="expected a policy document")
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return SourceText(path, _docx_text(data, path), digest, "docx")
+    if suffix == ".pdf":
+        return SourceText(path, _pdf_text(data, path), digest, "pdf")
+    src = _decode(data, path, digest)
+    if suffix in (".html", ".htm"):
+        return SourceText(path, _html_text(src.text), digest, src.encoding)
+    return src
+
+
+def _decode(data: bytes, path: Path, digest: str) -> SourceText:
+    """Plain text: UTF-8 (BOM or not) first, else the encoding charset-normalizer detects."""
     if b"\x00" in data[:4096]:
         raise ExtractError("the file looks binary, not text", where=str(path),
                            hint="give a .txt document (UTF-8 or GB18030)")
-    for enc in ("utf-8-sig",):
-        try:
-            return SourceText(path, _normalise_newlines(data.decode(enc)), digest, "utf-8")
-        except UnicodeDecodeError:
-            pass
+    try:
+        return SourceText(path, _normalise_newlines(data.decode("utf-8-sig")), digest, "utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":  # cut in the middle of a character
+            return SourceText(path, _normalise_newlines(data[:exc.start].decode("utf-8-sig")), digest, "utf-8")
     best = from_bytes(data).best()
     if best is None:
         raise ExtractError("cannot determine the text encoding", where=str(path),
@@ -51,3 +69,48 @@ def read_text(path: Path) -> SourceText:
 
 def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _html_text(markup: str) -> str:
+    """Visible text of an HTML page, one block per line (scripts and styles dropped)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style", "head", "nav"]):
+        tag.decompose()
+    return _normalise_newlines(soup.get_text("\n"))
+
+
+def _docx_text(data: bytes, path: Path) -> str:
+    """Paragraphs (and table cells) of a Word document, one per line."""
+    import io
+    import zipfile
+
+    from docx import Document
+
+    try:
+        doc = Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise ExtractError(f"not a readable DOCX file ({exc})", where=str(path)) from exc
+    lines = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        lines.extend(cell.text for row in table.rows for cell in row.cells)
+    return "\n".join(lines)
+
+
+def _pdf_text(data: bytes, path: Path) -> str:
+    """The text layer of a PDF, page after page; a scanned PDF (no text) is an error."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        raise ExtractError(f"not a readable PDF file ({exc})", where=str(path)) from exc
+    if not text.strip():
+        raise ExtractError("the PDF has no text layer (scanned?)", where=str(path),
+                           hint="run OCR first, or give the text version")
+    return _normalise_newlines(text)

@@ -90,6 +90,8 @@ class Concept:
     default_level: str | None = None
     rank: int | None = None
     for_amount: bool = False
+    not_labels: tuple[str, ...] = ()
+    needs_recognition: bool = False
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -196,6 +198,8 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
         default_level=_label(g, level_iri, "zh", SKOS.prefLabel) if level_iri else None,
         rank=int(rank) if rank is not None else None,
         for_amount=bool(g.value(c, PKG.forAmount)),
+        not_labels=tuple(sorted(str(o) for o in g.objects(c, PKG.notLabel))),
+        needs_recognition=bool(g.value(c, PKG.needsRecognition)),
     )
 
 

@@ -15,8 +15,6 @@ import click
 from policykg.errors import PolicyKGError
 from policykg.settings import BACKENDS, Settings, load_settings
 
-DOC_SUFFIXES = (".txt",)
-
 
 class _Group(click.Group):
     """Turns library errors into one line on stderr and exit code 2, never a traceback."""
@@ -128,9 +126,11 @@ def evaluate_cmd(gold_files: tuple[Path, ...], documents: Path, diff: bool) -> N
 
 
 def _document_files(paths: tuple[Path, ...]) -> list[Path]:
+    from loaders.text import SUFFIXES
+
     files: list[Path] = []
     for p in paths:
-        files.extend(sorted(q for q in p.iterdir() if q.suffix in DOC_SUFFIXES) if p.is_dir() else [p])
+        files.extend(sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES) if p.is_dir() else [p])
     return files
 
 
