@@ -373,5 +373,14 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool, backend: str | 
         waitress_serve(app, host=host, port=port, threads=8)
 
 
+def _register_extensions() -> None:
+    """Command groups that live in their own modules (kept small, one idea each)."""
+    from policykg import cli_rdf
+
+    cli_rdf.register(main)
+
+
+_register_extensions()
+
 if __name__ == "__main__":
     main()
