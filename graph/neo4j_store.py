@@ -55,7 +55,9 @@ class Neo4jStore:
         self.ontology = ontology
         self.database = database
         try:
-            self.driver = GraphDatabase.driver(uri, auth=(user, password))
+            # Notifications (e.g. "property key does not exist" for a property no node has
+            # yet) are advice for query authors, not errors; keep them out of users' logs.
+            self.driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
             self.driver.verify_connectivity()
         except (ServiceUnavailable, OSError) as exc:
             raise StoreUnavailableError(f"cannot reach Neo4j: {exc}", where=uri,

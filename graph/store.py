@@ -7,6 +7,7 @@ node/relationship dicts), which is what makes "same answer on both backends" tes
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -112,6 +113,8 @@ def plain(value: Any) -> Any:
         return value
     if isinstance(value, (dt.date, dt.datetime)):
         return value
+    if isinstance(value, Decimal):  # LadybugDB sums integers as INT128
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

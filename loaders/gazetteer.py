@@ -6,23 +6,12 @@ No name lives here; the concept schemes in ontology/ are the gazetteer.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from ontology import Concept, Ontology
+from ontology.labels import normalise
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'"})
-
-
-def normalise(text: str) -> str:
-    """Canonical form for matching: NFKC (full-width to half-width), one quote style, no spaces.
-
-    >>> normalise("区 市场监管局（试行）“小巨人”")
-    '区市场监管局(试行)"小巨人"'
-    """
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text).translate(_QUOTES))
-
+__all__ = ["Gazetteer", "find_place", "normalise"]
 
 @dataclass(frozen=True)
 class Gazetteer:

@@ -7,8 +7,8 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from loaders.gazetteer import normalise
 from ontology import Concept
+from ontology.labels import normalise
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'"})
 

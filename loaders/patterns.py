@@ -50,7 +50,7 @@ EFFECTIVE_YEARS = re.compile(rf"有效期\s*(?:为)?\s*([0-9{CN_NUMERAL}]+)\s*�
 
 # Granting clauses: a sentence that grants something closes a measure.
 CLAUSE_END = re.compile(r"[。；;！!？?]")
-GRANT = re.compile(r"给予|予以|给子|奖励|补贴|补助|资助|配套|贴息|发放|授信|实行“?一事一议|保障|倾斜")
+GRANT = re.compile(r"给予|予以|给子|奖励|补贴|补助|资助|配套|贴息|发放|授信|实行“?一事一议")
 ASSESSMENT = re.compile(r"经(综合评定|认定|评审|评定|审核|审定|第三方评估机构评审|绩效评价认定|评估)")
 
 # Amounts: caps (最高/不超过 N万元), fixed amounts (N万元), ratios (N%) and their basis.

@@ -269,9 +269,10 @@ def query_run(ctx: click.Context, name: str, params: tuple[str, ...], fmt: str, 
             raise click.UsageError(f"--param {item!r}: expected KEY=VALUE")
         k, v = item.split("=", 1)
         values[k.strip()] = v
+    settings = _settings(ctx)
     store = _open(ctx, backend)
     try:
-        result = run_query(store, q, values, timeout_s=timeout)
+        result = run_query(store, q, values, timeout_s=timeout, audit_log=settings.audit_log, user=settings.user)
     finally:
         store.close()
     render = {"table": to_table, "csv": to_csv, "json": to_json}[fmt]

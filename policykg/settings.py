@@ -23,6 +23,12 @@ class Settings:
     neo4j_password: str | None = None
     neo4j_database: str | None = None
     queries_dir: Path | None = None
+    user: str = ""
+
+    @property
+    def audit_log(self) -> Path:
+        """JSONL log of saved-query runs."""
+        return self.home / "audit.jsonl"
 
     @property
     def embedded_path(self) -> Path:
@@ -57,4 +63,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         neo4j_password=env.get("NEO4J_PASSWORD") or None,
         neo4j_database=env.get("NEO4J_DATABASE") or None,
         queries_dir=Path(queries) if queries else None,
+        user=env.get("POLICYKG_USER") or env.get("USER") or "",
     )

@@ -8,6 +8,7 @@ See queries/README.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import yaml
 from policykg.errors import ParameterError, QueryDefinitionError
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
-PARAM_TYPES = ("string", "int", "date", "enum", "bool")
+PARAM_TYPES = ("string", "int", "date", "enum", "bool", "concept")
 SHOW_KINDS = ("table", "graph", "bar")
 BACKENDS = ("embedded", "neo4j")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -34,7 +35,13 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 @dataclass(frozen=True)
 class Param:
-    """A typed query parameter; ``choices`` for enums; no default means required."""
+    """A typed query parameter; no default means required.
+
+    ``enum`` values come from ``choices``; a ``concept`` names a concept of an ontology
+    ``scheme`` by any of its labels or aliases and is passed to Cypher as the concept id;
+    ``lookup`` is a small read query whose first column offers choices to a form; a date
+    default of ``today`` means the day the query runs.
+    """
 
     name: str
     type: str
@@ -43,6 +50,8 @@ class Param:
     default: Any = None
     required: bool = True
     choices: tuple[str, ...] = ()
+    scheme: str | None = None
+    lookup: str | None = None
 
     def coerce(self, raw: Any) -> Any:
         """Convert a user-supplied value (often a string) to this parameter's type."""
@@ -50,7 +59,11 @@ class Param:
         if raw is None or raw == "":
             if self.required:
                 raise ParameterError("a value is required", where=where, hint=f"expected {self.type}")
-            return self.default
+            if self.type == "date" and self.default == "today":
+                return dt.date.today()
+            return self.default if self.default in (None, "") else self.coerce(self.default)
+        if self.type == "concept":
+            return self._concept_id(str(raw), where)
         try:
             if self.type == "int":
                 if isinstance(raw, bool):
@@ -70,10 +83,31 @@ class Param:
             raise ParameterError(f"{raw!r} is not a valid {self.type}", where=where,
                                  hint="dates are YYYY-MM-DD" if self.type == "date" else None) from None
         value = str(raw)
+        if len(value) > 200:
+            raise ParameterError("value is too long (over 200 characters)", where=where)
         if self.type == "enum" and value not in self.choices:
             raise ParameterError(f"{value!r} is not one of the choices", where=where,
                                  hint="choose one of: " + ", ".join(self.choices))
         return value
+
+
+    def _concept_id(self, value: str, where: str) -> str:
+        from ontology import load_ontology
+        from ontology.labels import find_concept
+
+        concepts = load_ontology().concepts(self.scheme or "")
+        concept = find_concept(concepts, value)
+        if concept is None:
+            close = difflib.get_close_matches(value, [c.label_zh for c in concepts], n=3, cutoff=0.3)
+            raise ParameterError(f"{value!r} is not a known {self.scheme} concept", where=where,
+                                 hint="did you mean " + " / ".join(close) if close else None)
+        return concept.id
+
+    def concept_choices(self) -> list[tuple[str, str]]:
+        """(id, zh label) of the concepts a ``concept`` parameter accepts."""
+        from ontology import load_ontology
+
+        return [(c.id, c.label_zh) for c in load_ontology().concepts(self.scheme or "")]
 
 
 @dataclass(frozen=True)
@@ -154,11 +188,23 @@ def parse_query_file(path: Path) -> QueryDef:
             name=str(p["name"]), type=ptype, label_zh=str(label.get("zh", p["name"])),
             label_en=str(label.get("en", p["name"])), default=p.get("default"),
             required="default" not in p, choices=tuple(str(c) for c in p.get("choices") or ()),
+            scheme=p.get("scheme"), lookup=p.get("lookup"),
         )
         if ptype == "enum" and not param.choices:
             raise QueryDefinitionError("an enum parameter needs choices", where=pw)
-        if param.default is not None:
-            param = Param(**{**param.__dict__, "default": param.coerce(param.default), "required": False})
+        if ptype == "concept":
+            from ontology import load_ontology
+
+            if not load_ontology().concepts(param.scheme or ""):
+                raise QueryDefinitionError(f"unknown concept scheme {param.scheme!r}", where=pw,
+                                           hint="schemes: " + ", ".join(load_ontology().schemes))
+        if param.lookup:
+            check_read_only(param.lookup, pw)
+        if param.default not in (None, "", "today"):
+            try:
+                param.coerce(param.default)
+            except ParameterError as exc:
+                raise QueryDefinitionError(f"bad default: {exc.message}", where=pw) from None
         params.append(param)
     cypher = _text(data, "cypher", where)
     variants = {k: str(v) for k, v in (data.get("variants") or {}).items()}

@@ -7,19 +7,41 @@ import datetime as dt
 import io
 import json
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 from graph import GraphStore, ReadResult
+from queries.audit import append_audit
 from queries.definition import QueryDef
 
 DEFAULT_TIMEOUT_S = 30.0
 
 
 def run_query(store: GraphStore, query: QueryDef, values: dict[str, Any] | None = None,
-              *, timeout_s: float = DEFAULT_TIMEOUT_S) -> ReadResult:
-    """Check ``values`` against the query's parameters, then run it read-only on ``store``."""
+              *, timeout_s: float = DEFAULT_TIMEOUT_S, audit_log: Path | None = None,
+              user: str = "") -> ReadResult:
+    """Check ``values`` against the query's parameters, run it read-only on ``store``, and
+    append the run to ``audit_log`` if given."""
     params = query.bind(values or {})
-    return store.read(query.cypher_for(store.backend), params, timeout_s=timeout_s)
+    result = store.read(query.cypher_for(store.backend), params, timeout_s=timeout_s)
+    if audit_log is not None:
+        append_audit(audit_log, user=user, query=query.name, params=params, backend=store.backend,
+                     data_version=store.data_version(), result=result)
+    return result
+
+
+def lookup_choices(store: GraphStore, query: QueryDef) -> dict[str, list[str]]:
+    """Choices a form can offer for each parameter: enum choices, concept labels, or the
+    first column of the parameter's lookup query."""
+    out: dict[str, list[str]] = {}
+    for p in query.params:
+        if p.choices:
+            out[p.name] = list(p.choices)
+        elif p.type == "concept":
+            out[p.name] = [label for _, label in p.concept_choices()]
+        elif p.lookup:
+            out[p.name] = [str(r[0]) for r in store.read(p.lookup).rows if r[0] is not None]
+    return out
 
 
 def _cell(value: Any) -> str:

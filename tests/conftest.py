@@ -14,7 +14,7 @@ import pytest
 from graph import Batch
 from graph.embedded_store import EmbeddedStore
 from graph.neo4j_store import Neo4jStore
-from loaders import document_batch, extract_file
+from loaders import document_batch, extract_file, ontology_batch
 from ontology import load_ontology
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,7 +31,8 @@ def ontology():
 
 @pytest.fixture(scope="session")
 def policy_batches(ontology) -> list[Batch]:
-    return [document_batch(extract_file(p), ontology) for p in sorted(POLICIES.glob("*.txt"))]
+    """What `policykg load data/policies/` writes: the ontology's concepts and each document."""
+    return [ontology_batch(ontology), *(document_batch(extract_file(p), ontology) for p in sorted(POLICIES.glob("*.txt")))]
 
 
 @pytest.fixture(scope="session")
