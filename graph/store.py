@@ -7,8 +7,8 @@ node/relationship dicts), which is what makes "same answer on both backends" tes
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from graph.records import Batch

@@ -32,7 +32,8 @@ def ontology():
 @pytest.fixture(scope="session")
 def policy_batches(ontology) -> list[Batch]:
     """What `policykg load data/policies/` writes: the ontology's concepts and each document."""
-    return [ontology_batch(ontology), *(document_batch(extract_file(p), ontology) for p in sorted(POLICIES.glob("*.txt")))]
+    docs = [document_batch(extract_file(p), ontology) for p in sorted(POLICIES.glob("*.txt"))]
+    return [ontology_batch(ontology), *docs]
 
 
 @pytest.fixture(scope="session")
