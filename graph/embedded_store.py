@@ -10,7 +10,6 @@ same file contents. Readers open the database read-only and reopen after a swap.
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import json
@@ -25,7 +24,8 @@ from typing import Any
 
 import ladybug
 
-from graph.records import Batch, NodeRecord, RelRecord
+from graph.embedded_sources import Source, merged_table, publish, read_sources, write_source
+from graph.records import Batch
 from graph.schema import ladybug_ddl
 from graph.store import Counts, GraphNode, GraphRel, ReadResult, make_node, plain
 from graph.validate import validate_batch
@@ -48,7 +48,7 @@ class EmbeddedStore:
         self._lock = threading.Lock()
         (self.folder / "sources").mkdir(parents=True, exist_ok=True)
         if not (self.folder / DB_FILE).exists():
-            self._rebuild({})
+            self._rebuild([])
 
     # --- writing -------------------------------------------------------------------------
     def apply_schema(self) -> None:
@@ -64,15 +64,12 @@ class EmbeddedStore:
         for b in batches:
             validate_batch(b, self.ontology)
         with self._writer():
-            sources = self._read_sources()
-            for b in batches:
-                sources[b.key] = b
-            self._rebuild(sources, changed=batches)
+            self._rebuild(batches)
 
     def clear(self) -> None:
         """Remove all sources and rebuild an empty database."""
         with self._writer():
-            self._rebuild({}, removed_all=True)
+            self._rebuild([], removed_all=True)
 
     # --- reading -------------------------------------------------------------------------
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
@@ -146,115 +143,64 @@ class EmbeddedStore:
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
-    def _source_path(self, key: str) -> Path:
-        return self.folder / "sources" / (hashlib.sha256(key.encode()).hexdigest()[:20] + ".json")
+    def _read_sources(self) -> dict[str, Source]:
+        return read_sources(self.folder / "sources")
 
-    def _read_sources(self) -> dict[str, Batch]:
-        out = {}
-        for path in sorted((self.folder / "sources").glob("*.json")):
-            b = Batch.from_json(json.loads(path.read_text("utf-8")))
-            out[b.key] = b
-        return out
-
-    def _rebuild(self, sources: dict[str, Batch], changed: list[Batch] = (), removed_all: bool = False) -> None:
-        nodes, rels = _merge(sources)
-        digest = hashlib.sha256(
-            json.dumps([sources[k].to_json() for k in sorted(sources)], sort_keys=True,
-                       ensure_ascii=False).encode()
-        ).hexdigest()
+    def _rebuild(self, changed: list[Batch], removed_all: bool = False) -> None:
+        """Build a new database from the stored sources with ``changed`` replacing theirs;
+        publish sources and database only once the build and its counts are right."""
         tmp = Path(tempfile.mkdtemp(prefix="build-", dir=self.folder))
         try:
+            sources = {} if removed_all else self._read_sources()
+            staged = []
+            for i, b in enumerate(changed):
+                src = write_source(b, tmp / f"staged-{i}", self.ontology)
+                sources[b.key] = src
+                staged.append(src)
+            ordered = [sources[k] for k in sorted(sources)]
             db_path = tmp / DB_FILE
-            _build(db_path, tmp, self.ontology, nodes, rels)
-            # Build succeeded and counts match: publish sources, then the database.
+            _build(db_path, tmp, self.ontology, ordered)
             if removed_all:
-                for p in (self.folder / "sources").glob("*.json"):
-                    p.unlink()
-            for b in changed:
-                staged = tmp / "source.json"
-                staged.write_text(json.dumps(b.to_json(), ensure_ascii=False, sort_keys=True), "utf-8")
-                os.replace(staged, self._source_path(b.key))
+                shutil.rmtree(self.folder / "sources", ignore_errors=True)
+                (self.folder / "sources").mkdir()
+            for src in staged:
+                publish(src, self.folder / "sources")
             os.replace(db_path, self.folder / DB_FILE)
             wal = self.folder / (DB_FILE + ".wal")
             if wal.exists():
                 wal.unlink()
-            manifest = {"digest": digest, "sources": sorted(sources),
-                        "nodes": len(nodes), "rels": len(rels)}
+            digest = hashlib.sha256("".join(s.key + s.digest for s in ordered).encode()).hexdigest()
+            manifest = {"digest": digest, "sources": [s.key for s in ordered]}
             (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
             os.replace(tmp / "manifest.json", self.folder / "manifest.json")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-NodeIndex = dict[tuple[str, str], NodeRecord]
-RelIndex = dict[tuple[str, str, str], RelRecord]
-
-
-def _merge(sources: dict[str, Batch]) -> tuple[NodeIndex, RelIndex]:
-    """Union of all sources; a node or relationship met twice keeps the later one (as MERGE+SET)."""
-    nodes: NodeIndex = {}
-    rels: RelIndex = {}
-    for key in sorted(sources):
-        for n in sources[key].nodes:
-            nodes[(n.label, n.id)] = n
-        for r in sources[key].rels:
-            rels[(r.type, r.start, r.end)] = r
-    return nodes, rels
-
-
-def _csv_value(v: Any) -> Any:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return v
-
-
-def _build(db_path: Path, tmp: Path, ont: Ontology, nodes: dict, rels: dict) -> None:
+def _build(db_path: Path, tmp: Path, ont: Ontology, sources: list[Source]) -> None:
+    """Create the schema, COPY every table from the sources, and check the counts."""
     db = ladybug.Database(str(db_path))
     conn = ladybug.Connection(db)
     try:
         for stmt in ladybug_ddl(ont):
             conn.execute(stmt)
         expected: dict[str, int] = {}
-        for nt in ont.node_types.values():
-            rows = [n for (lbl, _), n in nodes.items() if lbl == nt.label]
-            expected[nt.label] = len(rows)
-            if not rows:
-                continue
-            cols = [p.name for p in nt.properties]
-            path = tmp / f"n_{nt.label}.csv"
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(cols)
-                for n in rows:
-                    values = {**n.props, nt.key: n.id}
-                    w.writerow([_csv_value(values.get(c)) for c in cols])
-            _copy(conn, nt.label, path)
-        rel_expected: dict[str, int] = {}
-        for rt in ont.rel_types.values():
-            rows = [r for (t, _, _), r in rels.items() if t == rt.type]
-            rel_expected[rt.type] = len(rows)
-            if not rows:
-                continue
-            cols = [p.name for p in rt.properties]
-            path = tmp / f"r_{rt.type}.csv"
-            with open(path, "w", newline="", encoding="utf-8") as fh:
-                w = csv.writer(fh)
-                w.writerow(["from", "to", *cols])
-                for r in rows:
-                    w.writerow([r.start, r.end, *(_csv_value(r.props.get(c)) for c in cols)])
-            _copy(conn, rt.type, path)
-        for label, n in expected.items():
-            got = conn.execute(f"MATCH (n:{label}) RETURN count(n)").get_all()[0][0]
+        for label, nt in ont.node_types.items():
+            key_at = ([p.name for p in nt.properties].index(nt.key),)
+            table = merged_table(f"n_{label}", sources, tmp / f"n_{label}.csv", key_at)
+            expected[label] = table[1] if table else 0
+            if table:
+                _copy(conn, label, table[0])
+        for rtype in ont.rel_types:
+            table = merged_table(f"r_{rtype}", sources, tmp / f"r_{rtype}.csv", (0, 1))
+            expected[rtype] = table[1] if table else 0
+            if table:
+                _copy(conn, rtype, table[0])
+        for name, n in expected.items():
+            pattern = f"(x:{name})" if name in ont.node_types else f"()-[x:{name}]->()"
+            got = conn.execute(f"MATCH {pattern} RETURN count(x)").get_all()[0][0]
             if got != n:
-                raise LoadError(f"{label}: built {got} nodes, expected {n}", where=str(db_path))
-        for rtype, n in rel_expected.items():
-            got = conn.execute(f"MATCH ()-[r:{rtype}]->() RETURN count(r)").get_all()[0][0]
-            if got != n:
-                raise LoadError(f"{rtype}: built {got} relationships, expected {n}", where=str(db_path))
+                raise LoadError(f"{name}: built {got}, expected {n}", where=str(db_path))
     finally:
         conn.close()
         del conn

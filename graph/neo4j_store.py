@@ -148,10 +148,12 @@ class Neo4jStore:
 
 def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology) -> None:
     """Idempotent unit of work (safe to retry): remove owned nodes, MERGE nodes and rels."""
-    owned_labels = [nt.label for nt in ont.node_types.values() if nt.prop("document_id")]
     keys = [b.key for b in batches]
-    for lbl in owned_labels:
-        tx.run(f"MATCH (n:{lbl}) WHERE n.document_id IN $keys DETACH DELETE n", keys=keys).consume()
+    for nt in ont.node_types.values():
+        if nt.owner:
+            while tx.run(f"MATCH (n:{nt.label}) WHERE n.{nt.owner} IN $keys WITH n LIMIT 20000 "
+                         "DETACH DELETE n RETURN count(*) AS c", keys=keys).single()["c"]:
+                pass
     for lbl in ont.node_types:
         tx.run(f"MATCH (n:{lbl}) WHERE n.id IN $keys DETACH DELETE n", keys=keys).consume()
     by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)

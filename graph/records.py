@@ -50,9 +50,10 @@ class RelRecord:
 class Batch:
     """What one source contributes to the graph.
 
-    ``key`` names the source (for a policy document, its id). Nodes whose
-    ``document_id`` equals ``key``, and the node whose id is ``key``, are owned by the
-    batch and replaced wholesale on every write; other nodes are merged.
+    ``key`` names the source (for a policy document, its id; for a register, its id).
+    Nodes whose owner property (``document_id``, ``register_id``: marked ``pkg:owner`` in
+    the ontology) equals ``key``, and the node whose id is ``key``, are owned by the batch
+    and replaced wholesale on every write; other nodes are merged.
     """
 
     key: str

@@ -25,16 +25,16 @@ def ladybug_ddl(ont: Ontology) -> list[str]:
 
 
 def neo4j_schema(ont: Ontology) -> list[str]:
-    """Uniqueness constraints on every key, and an index on ``document_id`` where present."""
+    """Uniqueness constraints on every key, and an index on the owner property (document_id...)."""
     out = []
     for nt in sorted(ont.node_types.values(), key=lambda n: n.label):
         out.append(
             f"CREATE CONSTRAINT {nt.label.lower()}_{nt.key}_unique IF NOT EXISTS "
             f"FOR (n:{nt.label}) REQUIRE n.{nt.key} IS UNIQUE"
         )
-        if nt.prop("document_id"):
+        if nt.owner:
             out.append(
-                f"CREATE INDEX {nt.label.lower()}_document_id IF NOT EXISTS "
-                f"FOR (n:{nt.label}) ON (n.document_id)"
+                f"CREATE INDEX {nt.label.lower()}_{nt.owner} IF NOT EXISTS "
+                f"FOR (n:{nt.label}) ON (n.{nt.owner})"
             )
     return out

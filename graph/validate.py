@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from graph.records import Batch
-from ontology import Ontology
+from ontology import Ontology, Prop
 from policykg.errors import LoadError
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
@@ -18,37 +18,45 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+def _allowed(props: tuple[Prop, ...]) -> dict[str, tuple[type, ...]]:
+    return {p.name: _PY_TYPES[p.datatype] for p in props}
+
+
 def validate_batch(batch: Batch, ont: Ontology) -> None:
     """Raise LoadError for unknown labels/types/properties, wrong value types, or
     relationships whose ends are not nodes of the batch with the ontology's labels."""
     where = f"batch {batch.key}"
+    node_props = {lbl: _allowed(nt.properties) for lbl, nt in ont.node_types.items()}
     label_of: dict[str, str] = {}
     for n in batch.nodes:
-        nt = ont.node_types.get(n.label)
-        if nt is None:
+        allowed = node_props.get(n.label)
+        if allowed is None:
             raise LoadError(f"unknown node label {n.label!r}", where=where)
         if not n.id:
             raise LoadError(f"{n.label} node without id", where=where)
         for k, v in n.props.items():
-            _check_prop(nt.prop(k), k, v, f"{where}, {n.label} {n.id}")
+            _check(allowed, k, v, f"{where}, {n.label} {n.id}")
         label_of[n.id] = n.label
+    rel_props = {t: (rt.start, rt.end, _allowed(rt.properties)) for t, rt in ont.rel_types.items()}
     for r in batch.rels:
-        rt = ont.rel_types.get(r.type)
-        if rt is None:
+        spec = rel_props.get(r.type)
+        if spec is None:
             raise LoadError(f"unknown relationship type {r.type!r}", where=where)
-        for end, label in ((r.start, rt.start), (r.end, rt.end)):
-            if label_of.get(end) != label:
-                raise LoadError(
-                    f"{r.type} needs a {label} node {end!r} in the same batch", where=where
-                )
-        props = {p.name: p for p in rt.properties}
+        start, end, allowed = spec
+        if label_of.get(r.start) != start or label_of.get(r.end) != end:
+            missing, label = (r.start, start) if label_of.get(r.start) != start else (r.end, end)
+            raise LoadError(f"{r.type} needs a {label} node {missing!r} in the same batch", where=where)
         for k, v in r.props.items():
-            _check_prop(props.get(k), k, v, f"{where}, {r.type} {r.start}->{r.end}")
+            _check(allowed, k, v, f"{where}, {r.type} {r.start}->{r.end}")
 
 
-def _check_prop(prop, name: str, value: object, where: str) -> None:  # noqa: ANN001
-    if prop is None:
+def _check(allowed: dict[str, tuple[type, ...]], name: str, value: object, where: str) -> None:
+    types = allowed.get(name)
+    if types is None:
         raise LoadError(f"property {name!r} is not in the ontology", where=where)
-    ok = _PY_TYPES[prop.datatype]
-    if not isinstance(value, ok) or (prop.datatype == "int" and isinstance(value, bool)):
-        raise LoadError(f"property {name!r} should be {prop.datatype}, got {value!r}", where=where)
+    if type(value) not in types and (not isinstance(value, types) or (bool not in types and isinstance(value, bool))):
+        raise LoadError(f"property {name!r} should be {_name(types)}, got {value!r}", where=where)
+
+
+def _name(types: tuple[type, ...]) -> str:
+    return {str: "string", int: "int", float: "float", bool: "bool", dt.date: "date"}[types[0]]

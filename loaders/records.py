@@ -140,6 +140,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
                         {"curated": f.curated} if f.curated else {"mention": f.mention, "start": f.start, "end": f.end})
                     if rtype == "REQUIRES":
                         props["level"] = f.level
+                        props["level_rank"] = ont.level_rank(f.level)
                     if rtype == "PROVIDES" and i == 0:
                         props.update(amounts)
                     rels.append(RelRecord(rtype, mid, concept.id, props))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "‘": "'", "’": "'"})
 
 
+@lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Canonical form for matching: NFKC (full-width to half-width), one quote style, no spaces.
 

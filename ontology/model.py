@@ -55,6 +55,7 @@ class NodeType:
     colour: str
     shape: str
     scheme: str | None = None
+    owner: str | None = None  # property naming the batch a node belongs to (document_id...)
 
     def prop(self, name: str) -> Prop | None:
         """The property called ``name``, or None."""
@@ -92,6 +93,7 @@ class Concept:
     for_amount: bool = False
     not_labels: tuple[str, ...] = ()
     needs_recognition: bool = False
+    division_code: str | None = None
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -200,6 +202,7 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
         for_amount=bool(g.value(c, PKG.forAmount)),
         not_labels=tuple(sorted(str(o) for o in g.objects(c, PKG.notLabel))),
         needs_recognition=bool(g.value(c, PKG.needsRecognition)),
+        division_code=_one(g, c, PKG.divisionCode),
     )
 
 
@@ -221,6 +224,7 @@ def read_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
             colour=_one(g, cls, PKG.colour) or "#888888",
             shape=_one(g, cls, PKG.shape) or "dot",
             scheme=_one(g, cls, PKG.scheme),
+            owner=next((_local(p) for p in g.subjects(RDFS.domain, cls) if g.value(p, PKG.owner)), None),
         )
     label_of = {nt.iri: nt.label for nt in node_types.values()}
     rel_types: dict[str, RelType] = {}

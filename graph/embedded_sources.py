@@ -1,0 +1,143 @@
+"""The embedded store's sources: each batch kept as CSV tables, one per node label and
+relationship type, in the column order LadybugDB's COPY expects.
+
+Why CSV and not JSON: a 100,000-enterprise register is about 400,000 records; CSV is
+written once, COPY reads it directly, and only tables that several sources share (the
+ontology's concepts, bureaus) are merged in Python.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from graph.records import Batch
+from ontology import Ontology
+
+META = "meta.json"
+
+
+def folder_name(key: str) -> str:
+    """Folder of the source ``key`` (a digest: keys may hold any character)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:20]
+
+
+def csv_value(v: Any) -> Any:
+    """A record value as LadybugDB's CSV reader wants it (empty = NULL)."""
+    if type(v) is str:
+        return v
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return v
+
+
+@dataclass(frozen=True)
+class Source:
+    """A stored batch: its key, folder, and the row count of each table file."""
+
+    key: str
+    folder: Path
+    tables: dict[str, int]
+    digest: str
+
+    def table(self, name: str) -> Path | None:
+        """The CSV file of table ``name`` (``n_Label`` or ``r_TYPE``), if this source has one."""
+        return self.folder / f"{name}.csv" if name in self.tables else None
+
+
+def write_source(batch: Batch, folder: Path, ont: Ontology) -> Source:
+    """Write ``batch`` as CSV tables into ``folder`` (created) and return its description."""
+    folder.mkdir(parents=True)
+    tables: dict[str, int] = {}
+    digest = hashlib.sha256(batch.key.encode())
+    by_label: dict[str, list] = {}
+    for n in batch.nodes:
+        by_label.setdefault(n.label, []).append(n)
+    for label, nodes in by_label.items():
+        nt = ont.node_type(label)
+        cols = [p.name for p in nt.properties]
+        key_at = cols.index(nt.key)
+        name = f"n_{label}"
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(cols)
+            for n in nodes:
+                row = [csv_value(n.props.get(c)) for c in cols]
+                row[key_at] = n.id
+                w.writerow(row)
+        tables[name] = len(nodes)
+    by_type: dict[str, list] = {}
+    for r in batch.rels:
+        by_type.setdefault(r.type, []).append(r)
+    for rtype, rels in by_type.items():
+        cols = [p.name for p in ont.rel_types[rtype].properties]
+        name = f"r_{rtype}"
+        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["from", "to", *cols])
+            for r in rels:
+                w.writerow([r.start, r.end, *(csv_value(r.props.get(c)) for c in cols)])
+        tables[name] = len(rels)
+    for name in sorted(tables):
+        with open(folder / f"{name}.csv", "rb") as fh:
+            digest.update(hashlib.file_digest(fh, "sha256").digest())
+    source = Source(batch.key, folder, tables, digest.hexdigest())
+    (folder / META).write_text(json.dumps({"key": batch.key, "tables": tables, "digest": source.digest},
+                                          ensure_ascii=False), "utf-8")
+    return source
+
+
+def read_sources(root: Path) -> dict[str, Source]:
+    """Every stored source under ``root``, by key."""
+    out = {}
+    for meta in sorted(root.glob(f"*/{META}")):
+        data = json.loads(meta.read_text("utf-8"))
+        out[data["key"]] = Source(data["key"], meta.parent, data["tables"], data["digest"])
+    return out
+
+
+def publish(staged: Source, root: Path) -> None:
+    """Move a staged source into ``root``, replacing the previous one with the same key."""
+    target = root / folder_name(staged.key)
+    old = None
+    if target.exists():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(target, old)
+    os.replace(staged.folder, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int, ...]) -> tuple[Path, int] | None:
+    """One CSV for table ``name`` across ``sources``: the file itself when a single source
+    has it; else rows de-duplicated on the cells at ``key_at``, later sources winning (as
+    MERGE then SET would). Returns the file and its row count, or None if no source has it."""
+    having = [s for s in sources if s.table(name)]
+    if not having:
+        return None
+    if len(having) == 1:
+        return having[0].table(name), having[0].tables[name]
+    rows: dict[tuple[str, ...], list[str]] = {}
+    header: list[str] = []
+    for s in having:
+        with open(s.table(name), newline="", encoding="utf-8") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            for row in reader:
+                rows[tuple(row[i] for i in key_at)] = row
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows.values())
+    return out, len(rows)

@@ -1,0 +1,271 @@
+"""Enterprise registers (CSV or XLSX): read, validate every row, and turn the valid ones
+into a graph Batch of Enterprise nodes and HOLDS relationships.
+
+Format: one row per enterprise-qualification (an enterprise without qualifications has
+one row with the qualification columns empty); enterprise columns repeat on each of its
+rows. Headers are the Chinese names below or their English keys; ``mapping`` renames
+other headers. The first column should be the USCC.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from stdnum.cn import uscc as uscc_number
+from stdnum.exceptions import ValidationError
+
+from graph.records import Batch, NodeRecord, RelRecord
+from loaders.records import concept_node, stable_id
+from ontology import Concept, Ontology, load_ontology
+from ontology.labels import normalise
+from policykg.errors import LoadError
+
+# canonical key: accepted headers (the documented Chinese header first)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "uscc": ("统一社会信用代码", "uscc", "credit_code"),
+    "name": ("企业名称", "name"),
+    "district": ("所属区", "district"),
+    "industry_code": ("行业代码", "industry_code"),
+    "scale": ("规模", "scale"),
+    "founded_on": ("成立日期", "founded_on"),
+    "qualification": ("资质名称", "qualification"),
+    "level": ("资质级别", "level"),
+    "since": ("认定日期", "since"),
+    "until": ("有效期至", "until"),
+}
+REQUIRED = ("uscc", "name")
+SCALES = ("规上", "规下")
+FORMULA_START = ("=", "+", "-", "@")
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid cell or row: spreadsheet row number (header = row 1), column, value, reason."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class Register:
+    """What a register file holds once read: valid rows by enterprise, and every problem."""
+
+    path: Path
+    enterprises: dict[str, dict[str, object]] = field(default_factory=dict)
+    holdings: list[dict[str, object]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+
+    @property
+    def invalid_rows(self) -> set[int]:
+        """Row numbers with at least one problem."""
+        return {p.row for p in self.problems}
+
+    def problems_csv(self) -> str:
+        """The problems as CSV (row, column, value, reason), values neutralised for spreadsheets."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["row", "column", "value", "reason"])
+        for p in self.problems:
+            value = "'" + p.value if p.value[:1] in FORMULA_START else p.value
+            w.writerow([p.row, p.column, value, p.reason])
+        return buf.getvalue()
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise LoadError("cannot decode the register", where=str(path), hint="save it as UTF-8 or GB18030")
+
+
+def _raw_rows(path: Path) -> Iterator[list[str]]:
+    """Rows of cells as strings, header first."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a broken file
+            raise LoadError(f"not a readable XLSX file ({exc})", where=str(path)) from exc
+        for row in wb.active.iter_rows(values_only=True):
+            yield ["" if v is None else (v.date().isoformat() if isinstance(v, dt.datetime) else str(v)).strip()
+                   for v in row]
+        wb.close()
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LoadError(f"cannot read the register: {exc.strerror}", where=str(path)) from exc
+    if b"\x00" in data[:4096]:
+        raise LoadError("the register looks binary, not CSV", where=str(path), hint="give a .csv or .xlsx file")
+    for row in csv.reader(io.StringIO(_decode(data, path))):
+        yield [c.strip() for c in row]
+
+
+def _header_map(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
+    names = {h: mapping.get(h, h) for h in header}
+    out: dict[str, int] = {}
+    for i, h in enumerate(header):
+        target = names[h]
+        for key, accepted in COLUMNS.items():
+            if target == key or target in accepted:
+                if key in out:
+                    raise LoadError(f"column {key!r} appears twice", where=f"{path}: header")
+                out[key] = i
+    missing = [COLUMNS[k][0] for k in REQUIRED if k not in out]
+    if missing:
+        raise LoadError(f"missing required column(s): {', '.join(missing)}", where=f"{path}: header",
+                        hint="expected headers: " + ", ".join(v[0] for v in COLUMNS.values())
+                        + " (or use --map OLD=NEW)")
+    return out
+
+
+@lru_cache(maxsize=65536)
+def parse_date(text: str) -> dt.date | None:
+    """A date written as 2024-01-31, 2024/1/31, 2024.1.31 or 2024年1月31日.
+
+    >>> parse_date("2024年1月31日"), parse_date("")
+    (datetime.date(2024, 1, 31), None)
+    """
+    if not text:
+        return None
+    m = _DATE.match(text)
+    if not m:
+        raise ValueError(text)
+    return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+
+
+def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict[str, str] | None = None,
+                  progress: Callable[[int], None] | None = None) -> Register:
+    """Read and validate every row of the register at ``path``; problems are collected, not raised.
+
+    Raises LoadError only for a file that cannot be read as a register at all.
+    """
+    ont = ontology or load_ontology()
+    path = Path(path)
+    reg = Register(path)
+    rows = _raw_rows(path)
+    header = next(rows, None)
+    if header is None or not any(header):
+        raise LoadError("the register is empty", where=str(path), hint="expected a header row and data rows")
+    cols = _header_map(header, mapping or {}, path)
+    qualifications = ont.concepts("qualifications")
+    names = [c.label_zh for c in qualifications]
+    index = {normalise(lbl): c for c in qualifications for lbl in c.all_labels} | {c.id: c for c in qualifications}
+    levels = {lbl: c.label_zh for c in ont.concepts("levels") for lbl in c.all_labels}
+    rank = {c.label_zh: c.rank or 0 for c in ont.concepts("levels")}
+    seen_pairs: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2):
+        if not any(row):
+            continue
+        reg.rows += 1
+        if progress and reg.rows % 1000 == 0:
+            progress(1000)
+        cell = {k: (row[i] if i < len(row) else "") for k, i in cols.items()}
+        problems = _check_row(number, cell, levels, index, names)
+        uscc = cell["uscc"].upper()
+        known = reg.enterprises.get(uscc)
+        if known is not None and not problems and known["name"] != cell["name"]:
+            problems.append(Problem(number, COLUMNS["name"][0], cell["name"],
+                                    f"USCC {uscc} already named {known['name']!r} in row {known['_row']}"))
+        qual = index.get(normalise(cell["qualification"])) if cell.get("qualification") else None
+        if qual is not None and not problems:
+            first = seen_pairs.setdefault((uscc, qual.id), number)
+            if first != number:
+                problems.append(Problem(number, COLUMNS["qualification"][0], cell["qualification"],
+                                        f"duplicate: USCC {uscc} with this qualification already in row {first}"))
+        if problems:
+            reg.problems.extend(problems)
+            continue
+        if known is None:
+            reg.enterprises[uscc] = {
+                "_row": number, "name": cell["name"], "district": cell.get("district") or None,
+                "industry_code": cell.get("industry_code") or None, "scale": cell.get("scale") or None,
+                "founded_on": parse_date(cell.get("founded_on", "")),
+            }
+        if qual is not None:
+            level = levels.get(cell.get("level", "")) or qual.default_level
+            reg.holdings.append({
+                "uscc": uscc, "qualification": qual.id, "level": level, "level_rank": rank.get(level, 0),
+                "since": parse_date(cell.get("since", "")), "until": parse_date(cell.get("until", "")),
+            })
+    if progress:
+        progress(reg.rows % 1000)
+    if reg.rows == 0:
+        raise LoadError("the register has a header but no data rows", where=str(path))
+    return reg
+
+
+@lru_cache(maxsize=262144)
+def uscc_problem(value: str) -> str | None:
+    """Why ``value`` is not a valid USCC (length, format, check digit), or None.
+    Cached: a register repeats an enterprise's USCC on each of its qualification rows."""
+    try:
+        uscc_number.validate(value)
+    except ValidationError as exc:
+        return f"not a valid USCC ({exc.message})"
+    return None
+
+
+def _check_row(number: int, cell: dict[str, str], levels: dict[str, str], index: dict[str, Concept],
+               names: list[str]) -> list[Problem]:
+    out: list[Problem] = []
+
+    def bad(key: str, reason: str) -> None:
+        out.append(Problem(number, COLUMNS[key][0], cell.get(key, ""), reason))
+
+    for key in REQUIRED:
+        if not cell.get(key):
+            bad(key, "required")
+    if cell.get("uscc") and (reason := uscc_problem(cell["uscc"])):
+        bad("uscc", reason)
+    for key in ("name", "district", "qualification"):
+        if cell.get(key, "")[:1] in FORMULA_START:
+            bad(key, "starts like a spreadsheet formula (=, +, -, @); refusing it")
+    if cell.get("scale") and cell["scale"] not in SCALES:
+        bad("scale", f"expected one of {', '.join(SCALES)}")
+    for key in ("founded_on", "since", "until"):
+        try:
+            parse_date(cell.get(key, ""))
+        except ValueError:
+            bad(key, "not a date (expected YYYY-MM-DD)")
+    if cell.get("level") and cell["level"] not in levels:
+        bad("level", "unknown level; expected " + ", ".join(sorted(set(levels.values()))))
+    q = cell.get("qualification", "")
+    if q and q[:1] not in FORMULA_START and normalise(q) not in index:
+        close = difflib.get_close_matches(q, names, n=1, cutoff=0.3)
+        bad("qualification", "not in the ontology" + (f"; did you mean {close[0]}?" if close else ""))
+    if not q and (cell.get("level") or cell.get("since") or cell.get("until")):
+        bad("qualification", "a level or date is given without a qualification")
+    return out
+
+
+def register_batch(reg: Register, ontology: Ontology | None = None, *, skip_invalid: bool = False) -> Batch:
+    """The Batch of a validated register; LoadError if any row is invalid and not ``skip_invalid``."""
+    ont = ontology or load_ontology()
+    if reg.problems and not skip_invalid:
+        raise LoadError(f"{len(reg.invalid_rows)} invalid row(s); nothing was loaded", where=str(reg.path),
+                        hint="fix them, or pass --skip-invalid to load the valid rows")
+    key = stable_id("register", reg.path.stem)
+    nodes = [NodeRecord("Enterprise", u, {"uscc": u, "register_id": key,
+                                          **{k: v for k, v in e.items() if not k.startswith("_")}})
+             for u, e in reg.enterprises.items()]
+    held = {h["qualification"] for h in reg.holdings}
+    nodes += [concept_node(ont, "qualifications", c) for c in ont.concepts("qualifications") if c.id in held]
+    rels = [RelRecord("HOLDS", h["uscc"], h["qualification"],
+                      {k: h[k] for k in ("level", "level_rank", "since", "until")}) for h in reg.holdings]
+    return Batch(key, tuple(nodes), tuple(rels))
