@@ -23,6 +23,7 @@ PARAM_TYPES = ("string", "int", "date", "enum", "bool", "concept")
 SHOW_KINDS = ("table", "graph", "bar")
 BACKENDS = ("embedded", "neo4j")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_PARAMS = ("lang", "format", "run", "name")  # taken by the web pages' URLs
 _STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`")
 _COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _WRITE = re.compile(
@@ -179,6 +180,9 @@ def parse_query_file(path: Path) -> QueryDef:
         pw = f"{where}: params[{i}]"
         if not isinstance(p, dict) or "name" not in p:
             raise QueryDefinitionError("each parameter needs a name", where=pw)
+        if str(p["name"]) in RESERVED_PARAMS:
+            raise QueryDefinitionError(f"parameter name {p['name']!r} is reserved", where=pw,
+                                       hint="reserved: " + ", ".join(RESERVED_PARAMS))
         ptype = p.get("type", "string")
         if ptype not in PARAM_TYPES:
             raise QueryDefinitionError(f"unknown parameter type {ptype!r}", where=pw,

@@ -36,6 +36,17 @@ def policy_batches(ontology) -> list[Batch]:
     return [ontology_batch(ontology), *docs]
 
 
+CASES_REGISTER = Path(__file__).parent / "data" / "eligibility-cases.csv"
+
+
+@pytest.fixture(scope="session")
+def graph_batches(policy_batches, ontology) -> list[Batch]:
+    """The shipped documents plus the small fictional register of hand-checked eligibility cases."""
+    from loaders.register import read_register, register_batch
+
+    return [*policy_batches, register_batch(read_register(CASES_REGISTER, ontology=ontology), ontology)]
+
+
 @pytest.fixture(scope="session")
 def neo4j_server(tmp_path_factory) -> Iterator[dict[str, str | None]]:
     """Connection settings of a real, empty Neo4j server for this test session."""
@@ -87,21 +98,21 @@ def store(request, tmp_path, ontology):
 
 
 @pytest.fixture(scope="session")
-def loaded_embedded(tmp_path_factory, ontology, policy_batches) -> Iterator[EmbeddedStore]:
+def loaded_embedded(tmp_path_factory, ontology, graph_batches) -> Iterator[EmbeddedStore]:
     emb = EmbeddedStore(tmp_path_factory.mktemp("loaded") / "embedded", ontology)
-    emb.write_many(policy_batches)
+    emb.write_many(graph_batches)
     yield emb
     emb.close()
 
 
 @pytest.fixture
-def loaded_stores(loaded_embedded, neo4j_store, policy_batches) -> dict:
-    """Both backends holding exactly the three shipped documents (for read-only tests).
+def loaded_stores(loaded_embedded, neo4j_store, graph_batches) -> dict:
+    """Both backends holding the three shipped documents and the cases register (read-only tests).
 
     Neo4j Community has one database shared with the ``store`` fixture, so the data is
     (re)written when its counts differ from the embedded build; writes are idempotent.
     """
     if neo4j_store.counts() != loaded_embedded.counts():
         neo4j_store.clear()
-        neo4j_store.write_many(policy_batches)
+        neo4j_store.write_many(graph_batches)
     return {"embedded": loaded_embedded, "neo4j": neo4j_store}

@@ -179,3 +179,80 @@ def test_markup_in_data_is_shown_as_text(page, base_url):
     page.goto(base_url + "/")
     assert page.locator("img").count() == 0
     assert page.problems == []
+
+
+def test_saved_query_form_result_download_and_language(page, base_url):
+    """Open the library, run qualification-supports from its form, download the CSV, switch to English."""
+    page.goto(base_url + "/queries")
+    items = page.locator("li.query-item")
+    assert items.count() >= 15
+    page.screenshot(path=str(SHOTS / "queries-zh.png"), full_page=True)
+    page.fill("#query-filter", "小巨人")  # the filter box hides what does not match
+    assert 0 < page.locator("li.query-item:visible").count() < items.count()
+    page.fill("#query-filter", "")
+
+    page.click('li[data-query="qualification-supports"] a.query-title')
+    page.wait_for_url("**/queries/qualification-supports")
+    assert page.locator("img").count() == 0  # the hostile district offered by the lookup stays text
+    page.fill("#param-district", "闵行区")
+    page.fill("#param-as_of", "2025-06-30")
+    page.click("#query-form button[type=submit]")
+    page.wait_for_url("**/queries/qualification-supports?*as_of=2025-06-30*")
+    row = page.locator("table.result-table tbody tr", has_text="高新技术企业").filter(has_text="区经委").first
+    assert row.is_visible()
+    cells = row.locator("td").all_inner_texts()
+    assert cells[0] == "高新技术企业" and "闵行区" in cells
+    page.screenshot(path=str(SHOTS / "query-result-zh.png"))
+
+    with page.expect_download() as info:
+        page.click("#download-csv")
+    download = info.value
+    assert download.suggested_filename == "qualification-supports.csv"
+    text = Path(download.path()).read_bytes().decode("utf-8-sig")
+    assert text.splitlines()[0] == "qualification,level,support_form,district,article,title,measure,bureau"
+    assert "高新技术企业" in text
+
+    page.click("#lang-switch")
+    page.wait_for_url("**lang=en**")
+    assert "Which qualifications unlock which supports" in page.inner_text("h1")
+    assert page.input_value("#param-district") == "闵行区"  # the parameters survive the switch
+    assert page.locator("table.result-table tbody tr", has_text="高新技术企业").count() > 0
+    page.screenshot(path=str(SHOTS / "query-result-en.png"))
+    page.goto(base_url + "/queries")
+    assert "Saved queries" in page.inner_text("h1")
+    page.screenshot(path=str(SHOTS / "queries-en.png"))
+    assert page.problems == []
+
+
+def test_saved_query_bar_chart_and_graph(page, base_url):
+    """A bar query draws SVG bars; a path query draws its nodes with vis-network."""
+    page.goto(base_url + "/queries/articles-per-bureau?district=闵行区&as_of=2025-06-30&lang=zh")
+    bars = page.locator("svg.bar-chart g.bar")
+    assert bars.count() == page.locator("table.result-table tbody tr").count() > 3
+    assert bars.first.locator("rect").bounding_box()["width"] > bars.last.locator("rect").bounding_box()["width"]
+    page.screenshot(path=str(SHOTS / "query-bar-zh.png"))
+    page.goto(base_url + "/queries/path-between?from_name=专精特新“小巨人”企业&to_name=高新技术企业&max_hops=6")
+    page.locator("#graph").scroll_into_view_if_needed()
+    assert _wait_for_graph(page) >= 2
+    _click_node(page, "little-giant")
+    page.wait_for_selector('#details-body[data-node-id="little-giant"]')
+    assert "专精特新“小巨人”企业" in page.inner_text("#details-body")
+    page.screenshot(path=str(SHOTS / "query-graph-zh.png"), full_page=True)
+    assert page.problems == []
+
+
+def test_saved_query_bad_parameter_shows_the_form_again(page, base_url):
+    """A value of the wrong type: status 400, the form again with the reason at the field."""
+    response = page.goto(base_url + "/queries/bureaus-of-article?number=abc&district=闵行区&lang=zh")
+    assert response.status == 400
+    assert page.locator(".form-errors").is_visible()
+    assert "条款序号" in page.inner_text(".form-errors") and "not a valid int" in page.inner_text(".form-errors")
+    assert page.locator('.field.invalid[data-param="number"] .field-error').is_visible()
+    page.fill("#param-number", "19")
+    page.click("#query-form button[type=submit]")
+    page.wait_for_selector("table.result-table")
+    assert page.locator("table.result-table tbody tr", has_text="区经委").count() == 1
+    page.goto(base_url + "/queries/bureaus-of-article?number=abc&district=闵行区&lang=zh")
+    page.screenshot(path=str(SHOTS / "query-bad-parameter-zh.png"))
+    # the only complaint the browser logs is the 400 status itself
+    assert all("status of 400" in p for p in page.problems), page.problems

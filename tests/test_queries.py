@@ -26,7 +26,16 @@ def _check_supports(rows):
             and all(r["support_form"] == "资金支持" for r in rows if r["article"] == 19))
 
 
+# tests/data/eligibility-cases.csv: 丁 holds 专精特新“小巨人”企业 (国家级, valid); 甲 and 庚
+# qualify for Minhang 19 too; 乙 (市级 冠军), 丙 (expired) and 辛 (not yet obtained) do not.
 HAND_CHECKED = {
+    "enterprise-claims": lambda rows: {(r["district"], r["article"], r["held"], r["requires"]) for r in rows} == {
+        ("闵行区", 19, "专精特新“小巨人”企业", "专精特新“小巨人”企业"),
+        ("闵行区", 19, "专精特新“小巨人”企业", "专精特新中小企业"),
+        ("长宁区", 5, "专精特新“小巨人”企业", "专精特新中小企业")}
+    and {r["bureau"] for r in rows if r["article"] == 19} == {"区经委", "区科委", "区商务委"},
+    "article-enterprises": lambda rows: {r["enterprise"] for r in rows} == {
+        "甲(虚构)高企有限公司", "丁(虚构)小巨人有限公司", "庚(虚构)科技小巨人有限公司"},
     "articles-per-bureau": lambda rows: rows[0]["bureau"] == "区经委" and rows[0]["articles"] == 33,
     "bureaus-of-article": lambda rows: _rows(rows, "bureau", "lead")
     == [("区经委", True), ("区商务委", False), ("区科委", False)],

@@ -1,4 +1,5 @@
-"""The JSON API: documents with counts, one document's outline, its graph, store counts."""
+"""The JSON API: documents with counts, one document's outline, its graph, store counts, and
+the saved queries (list, run, CSV/JSON download)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
 from policykg.errors import ParameterError
+from queries import lookup_choices, to_csv, to_json
 from webviz.context import require_store, state
 from webviz.documents import get_document, list_documents
 from webviz.graphview import document_graph
 from webviz.i18n import msg
+from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -61,3 +64,48 @@ def stats() -> Response:
     """Node counts per label and relationship counts per type."""
     counts = require_store().counts()
     return jsonify({"ok": True, "nodes": counts.nodes, "relationships": counts.rels})
+
+
+@api.get("/queries")
+def saved_queries() -> Response:
+    """The saved query library: titles, descriptions, parameters with the choices a form offers."""
+    store = require_store()
+    lib = load_queries()
+    return jsonify({
+        "ok": True,
+        "queries": [describe(q, lookup_choices(store, q)) for q in sorted(lib.queries.values(), key=lambda q: q.name)],
+        "problems": [{"error": p.message, "where": p.where} for p in lib.problems],
+    })
+
+
+@api.get("/queries/<name>")
+def saved_query(name: str) -> Response:
+    """Run a saved query with the URL's parameters: JSON ``{"ok", "columns", "rows", "nodes",
+    "rels"}``; ``format=csv`` or ``format=json`` download the result as a file."""
+    q = get_query(name)
+    fmt = request.args.get("format", "")
+    if fmt not in ("", "json", "csv"):
+        raise ParameterError(f"format must be csv or json, got {fmt[:20]!r}", where="?format=",
+                             hint="leave it out for the API's JSON")
+    values = request_values(request.args)
+    result = run_saved(require_store(), q, values)
+    if fmt == "csv":
+        # A byte-order mark so that spreadsheet programs read the Chinese as UTF-8.
+        return _download("\ufeff" + to_csv(result), "text/csv; charset=utf-8", f"{q.name}.csv")
+    if fmt == "json":
+        return _download(to_json(result), "application/json; charset=utf-8", f"{q.name}.json")
+    return jsonify({
+        "ok": True,
+        "query": q.name,
+        "params": bound_params(q, values),
+        "columns": result.columns,
+        "rows": result.records(),
+        "nodes": [n.as_dict() for n in result.nodes],
+        "rels": [r.as_dict() for r in result.rels],
+    })
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    response = Response(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

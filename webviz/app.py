@@ -17,6 +17,7 @@ from webviz.api import api
 from webviz.context import EXTENSION, WebState
 from webviz.errors import register_error_handlers
 from webviz.pages import pages
+from webviz.querypages import query_pages
 
 # Only this origin: no inline script or style, no CDN, no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions[EXTENSION] = st
     i18n.init_app(app)
     app.register_blueprint(pages)
+    app.register_blueprint(query_pages)
     app.register_blueprint(api)
     register_error_handlers(app)
     app.after_request(_security_headers)

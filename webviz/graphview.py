@@ -1,14 +1,16 @@
-"""The drawable graph of one document: nodes with captions, edges, and the legend types.
+"""The drawable graph of one document or of a query result: nodes with captions, edges,
+and the legend types.
 
-Built from the ``nodes``/``rels`` of one ``store.read`` so the drawing shows exactly what
-the store holds; captions and type names follow the request's language.
+Built from the ``nodes``/``rels`` of ``store.read`` results so the drawing shows exactly
+what the store holds; captions and type names follow the request's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from graph import GraphNode, GraphStore
+from graph import GraphNode, GraphRel, GraphStore
 from ontology import Ontology
 from webviz.i18n import msg, pick
 
@@ -46,15 +48,19 @@ def document_graph(store: GraphStore, ontology: Ontology, doc_id: str, *,
             return None
     if measures:
         results.append(store.read(MEASURES, params))
-    nodes: dict[str, GraphNode] = {}
+    return drawable([n for res in results for n in res.nodes], [r for res in results for r in res.rels], ontology)
+
+
+def drawable(nodes: Iterable[GraphNode], rels: Iterable[GraphRel], ontology: Ontology) -> dict[str, Any]:
+    """``{"nodes", "edges", "types", "relationship_types"}`` for graph.js: nodes with captions,
+    edges de-duplicated by type and ends (a later duplicate wins)."""
+    by_id = {n.id: n for n in nodes}
     edges: dict[str, dict[str, Any]] = {}
-    for res in results:
-        nodes.update((n.id, n) for n in res.nodes)
-        for r in res.rels:
-            key = f"{r.type}|{r.start}|{r.end}"
-            edges[key] = {"id": key, **r.as_dict()}
+    for r in rels:
+        key = f"{r.type}|{r.start}|{r.end}"
+        edges[key] = {"id": key, **r.as_dict()}
     return {
-        "nodes": [{**n.as_dict(), "caption": caption(n)} for n in nodes.values()],
+        "nodes": [{**n.as_dict(), "caption": caption(n)} for n in by_id.values()],
         "edges": list(edges.values()),
         "types": node_types(ontology),
         "relationship_types": {

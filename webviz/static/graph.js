@@ -1,5 +1,6 @@
-/* Draw one document's graph with vis-network and show a clicked node's properties.
- * Data comes from the JSON API named in #graph[data-graph-url]; every text from the data
+/* Draw a graph with vis-network and show a clicked node's properties: a document's graph
+ * from the JSON API named in #graph[data-graph-url], or a saved query's result embedded
+ * in #graph[data-graph] (JSON in an attribute, never a script). Every text from the data
  * is set as text (textContent, vis-network string titles), never as HTML. */
 (function () {
   "use strict";
@@ -8,6 +9,7 @@
   if (!container || !window.vis || !window.vis.Network) { return; }
   var messages = JSON.parse(container.getAttribute("data-messages") || "{}");
   var baseUrl = container.getAttribute("data-graph-url");
+  var embedded = container.getAttribute("data-graph");
   var statusEl = document.getElementById("graph-status");
   var toggle = document.getElementById("toggle-measures");
   var picker = document.getElementById("node-picker");
@@ -182,7 +184,13 @@
 
   function load() {
     setStatus(messages.loading || "");
-    var url = baseUrl + (baseUrl.indexOf("?") < 0 ? "?" : "&") + "measures=" + (toggle.checked ? "1" : "0");
+    if (embedded) {
+      data = JSON.parse(embedded);
+      draw();
+      return;
+    }
+    var measures = toggle && toggle.checked ? "1" : "0";
+    var url = baseUrl + (baseUrl.indexOf("?") < 0 ? "?" : "&") + "measures=" + measures;
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) {
         return r.json().then(function (body) {
@@ -200,6 +208,6 @@
     network.focus(picker.value, { scale: 1.1 });
     showDetails(picker.value);
   });
-  toggle.addEventListener("change", load);
+  if (toggle) { toggle.addEventListener("change", load); }
   load();
 }());

@@ -1,0 +1,245 @@
+"""Eligibility: which measures an enterprise may claim and why, which enterprises qualify
+for an article, and the whole register at once. Matching is one set-based Cypher query
+per question (the same text on both backends); the verdicts are computed from its rows.
+
+Rules. A measure's requirements are alternatives (the genre lists them: "获评A、B、C等…的企业");
+holding a narrower qualification counts for a broader one (a 专精特新"小巨人" is a 专精特新
+SME). A requirement is **met** when a holding is valid on the date and its level ranks at
+least the required level (国家级 satisfies 市级); **unmet** when the register shows a
+holding that fails on level or dates (a near miss, with the reason); **unknown** when the
+register says nothing about it. Only policies in force on the date count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import GraphStore
+from ontology import Ontology, load_ontology
+from ontology.labels import find_concept
+from policykg.errors import ParameterError
+
+_IN_FORCE = ("(d.effective_from IS NULL OR d.effective_from <= $as_of) "
+             "AND (d.effective_until IS NULL OR d.effective_until >= $as_of)")
+
+_HOLDINGS = """
+MATCH (e:Enterprise)-[h:HOLDS]->(hq:Qualification)-[:BROADER*0..3]->(q:Qualification)<-[r:REQUIRES]-(m:Measure),
+      (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m)
+WHERE e.id = $uscc AND """ + _IN_FORCE + """
+RETURN m.id AS measure, q.id AS requires, hq.name AS held, h.level AS held_level, h.level_rank AS held_rank,
+       h.since AS since, h.until AS until
+"""
+
+_ASSUMED = """
+MATCH (hq:Qualification)-[:BROADER*0..3]->(q:Qualification)<-[r:REQUIRES]-(m:Measure),
+      (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m)
+WHERE hq.id = $qualification AND """ + _IN_FORCE + """
+RETURN m.id AS measure, q.id AS requires, hq.name AS held
+"""
+
+_MEASURES = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m:Measure),
+      (m)-[r:REQUIRES]->(q:Qualification)
+WHERE m.id IN $ids
+RETURN m.id AS measure, d.district AS district, d.title AS document, a.number AS article, a.title AS title,
+       m.seq AS seq, m.text AS text, q.id AS requires, q.name AS name, r.level AS level, r.level_rank AS rank
+"""
+
+_DETAILS = """
+MATCH (m:Measure)
+WHERE m.id IN $ids
+OPTIONAL MATCH (b:Bureau)-[:HANDLES]->(m)
+OPTIONAL MATCH (m)-[:PROVIDES]->(f:SupportForm)
+RETURN m.id AS measure, b.name AS bureau, b.full_name AS bureau_full_name, f.name AS support_form
+"""
+
+_QUALIFYING = """
+MATCH (e:Enterprise)-[h:HOLDS]->(hq:Qualification)-[:BROADER*0..3]->(q:Qualification)<-[r:REQUIRES]-(m:Measure),
+      (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m)
+WHERE ($number < 0 OR a.number = $number) AND ($district = '' OR d.district = $district)
+  AND """ + _IN_FORCE + """
+  AND (h.since IS NULL OR h.since <= $as_of) AND (h.until IS NULL OR h.until >= $as_of)
+  AND (coalesce(r.level_rank, 0) = 0 OR coalesce(h.level_rank, 0) >= r.level_rank)
+RETURN DISTINCT e.id AS uscc, e.name AS enterprise, d.district AS district, a.number AS article, m.seq AS measure,
+       m.id AS measure_id
+ORDER BY uscc, district, article, measure
+"""
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of a measure with its verdict for an enterprise."""
+
+    qualification: str
+    level: str | None
+    verdict: str  # met | unmet | unknown
+    reason: str = ""
+    held: str | None = None
+
+
+@dataclass
+class Claim:
+    """A measure and what an enterprise has for it: requirements with verdicts, the
+    support forms and the bureaus to call (the explanation path is held → measure →
+    article → bureaus)."""
+
+    measure: str
+    district: str
+    document: str
+    article: int
+    title: str | None
+    seq: int
+    text: str
+    requirements: list[Requirement] = field(default_factory=list)
+    support_forms: list[str] = field(default_factory=list)
+    bureaus: list[tuple[str, str | None]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """eligible if any requirement is met; near-miss if none is met and one is unmet."""
+        verdicts = {r.verdict for r in self.requirements}
+        return "eligible" if "met" in verdicts else "near-miss" if "unmet" in verdicts else "unknown"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "measure": self.measure, "district": self.district, "document": self.document,
+            "article": self.article, "title": self.title, "seq": self.seq, "verdict": self.verdict,
+            "requirements": [r.__dict__ for r in self.requirements], "support_forms": self.support_forms,
+            "bureaus": [{"name": n, "full_name": f} for n, f in self.bureaus], "text": self.text,
+        }
+
+
+@dataclass
+class Eligibility:
+    """What one enterprise may claim on a date: eligible measures, near misses, and (with
+    assumptions) the measures that would switch on."""
+
+    uscc: str
+    as_of: dt.date
+    eligible: list[Claim]
+    near_misses: list[Claim]
+    would_switch_on: list[Claim] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"uscc": self.uscc, "as_of": self.as_of.isoformat(),
+                "eligible": [c.as_dict() for c in self.eligible],
+                "near_misses": [c.as_dict() for c in self.near_misses],
+                "would_switch_on": [c.as_dict() for c in self.would_switch_on]}
+
+
+def _check(holding: dict[str, Any], req_level: str | None, req_rank: int | None, as_of: dt.date) -> str:
+    """'' when the holding satisfies the requirement on ``as_of``, else the reason it does not."""
+    if holding.get("since") and holding["since"] > as_of:
+        return f"obtained only on {holding['since'].isoformat()}"
+    if holding.get("until") and holding["until"] < as_of:
+        return f"expired on {holding['until'].isoformat()}"
+    if req_rank and (holding.get("held_rank") or 0) < req_rank:
+        return f"needs {req_level}, holds {holding.get('held_level') or 'an unstated level'}"
+    return ""
+
+
+def parse_assumption(text: str, ont: Ontology) -> tuple[str, str | None, int]:
+    """``QUALIFICATION[:LEVEL]`` → (concept id, level, level rank), names resolved via the ontology."""
+    name, _, level = text.partition(":")
+    concept = find_concept(ont.concepts("qualifications"), name.strip())
+    if concept is None:
+        raise ParameterError(f"{name!r} is not a known qualification", where="--assume")
+    level = level.strip() or concept.default_level
+    if level and not ont.level_rank(level):
+        raise ParameterError(f"unknown level {level!r}", where="--assume", hint="国家级, 省级, 市级 or 区级")
+    canonical = next((c.label_zh for c in ont.concepts("levels") if level in c.all_labels), None)
+    return concept.id, canonical, ont.level_rank(canonical)
+
+
+def enterprise_eligibility(store: GraphStore, uscc: str, *, as_of: dt.date | None = None,
+                           assume: list[str] = (), ontology: Ontology | None = None) -> Eligibility:
+    """Measures ``uscc`` may claim on ``as_of`` (default today), near misses, and what the
+    assumed qualifications (``QUALIFICATION[:LEVEL]``) would switch on."""
+    ont = ontology or load_ontology()
+    as_of = as_of or dt.date.today()
+    found = store.read("MATCH (e:Enterprise) WHERE e.id = $uscc RETURN e.id", {"uscc": uscc}).rows
+    if not found:
+        raise ParameterError(f"no enterprise with USCC {uscc!r} in the graph", where="USCC",
+                             hint="load its register with `policykg load enterprises FILE`")
+    holdings = store.read(_HOLDINGS, {"uscc": uscc, "as_of": as_of}).records()
+    real = _claims(store, holdings, as_of)
+    eligible = [c for c in real.values() if c.verdict == "eligible"]
+    near = [c for c in real.values() if c.verdict == "near-miss"]
+    switch_on: list[Claim] = []
+    if assume:
+        extra = []
+        for text in assume:
+            qid, level, rank = parse_assumption(text, ont)
+            for row in store.read(_ASSUMED, {"qualification": qid, "as_of": as_of}).records():
+                extra.append({**row, "held": row["held"] + " (assumed)", "held_level": level, "held_rank": rank,
+                              "since": None, "until": None})
+        with_assumed = _claims(store, holdings + extra, as_of)
+        switch_on = [c for m, c in with_assumed.items()
+                     if c.verdict == "eligible" and (m not in real or real[m].verdict != "eligible")]
+    key = _order
+    return Eligibility(uscc, as_of, sorted(eligible, key=key), sorted(near, key=key), sorted(switch_on, key=key))
+
+
+def _order(c: Claim) -> tuple:
+    return (c.district, c.article, c.seq)
+
+
+def _claims(store: GraphStore, holdings: list[dict[str, Any]], as_of: dt.date) -> dict[str, Claim]:
+    ids = sorted({h["measure"] for h in holdings})
+    if not ids:
+        return {}
+    by_req: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for h in holdings:
+        by_req[(h["measure"], h["requires"])].append(h)
+    claims: dict[str, Claim] = {}
+    for row in store.read(_MEASURES, {"ids": ids}).records():
+        claim = claims.setdefault(row["measure"], Claim(
+            row["measure"], row["district"], row["document"], row["article"], row["title"], row["seq"], row["text"]))
+        reasons = [(h["held"], _check(h, row["level"], row["rank"], as_of))
+                   for h in by_req.get((row["measure"], row["requires"]), [])]
+        met = next((held for held, why in reasons if not why), None)
+        if met is not None:
+            req = Requirement(row["name"], row["level"], "met", held=met)
+        elif reasons:
+            req = Requirement(row["name"], row["level"], "unmet", reason=reasons[0][1], held=reasons[0][0])
+        else:
+            req = Requirement(row["name"], row["level"], "unknown")
+        claim.requirements.append(req)
+    for row in store.read(_DETAILS, {"ids": ids}).records():
+        claim = claims[row["measure"]]
+        if row["support_form"] and row["support_form"] not in claim.support_forms:
+            claim.support_forms.append(row["support_form"])
+        if row["bureau"] and (row["bureau"], row["bureau_full_name"]) not in claim.bureaus:
+            claim.bureaus.append((row["bureau"], row["bureau_full_name"]))
+    for c in claims.values():
+        c.requirements.sort(key=lambda r: (r.verdict != "met", r.qualification))
+        c.support_forms.sort()
+        c.bureaus.sort()
+    return claims
+
+
+def qualifying_enterprises(store: GraphStore, *, article: int | None = None, district: str = "",
+                           as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """(uscc, enterprise, district, article, measure) for every met claim, in one set-based
+    query: for one article, or for every article when ``article`` is None."""
+    params = {"number": -1 if article is None else article, "district": district,
+              "as_of": as_of or dt.date.today()}
+    return store.read(_QUALIFYING, params, timeout_s=600).records()
+
+
+def eligibility_matrix(rows: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:
+    """Enterprise × measure table (1 where eligible) from ``qualifying_enterprises`` rows;
+    only enterprises that may claim something appear."""
+    measures = sorted({(r["district"], r["article"], r["measure"]) for r in rows})
+    col = {m: i for i, m in enumerate(measures)}
+    table: dict[str, list[Any]] = {}
+    for r in rows:
+        line = table.setdefault(r["uscc"], [r["uscc"], r["enterprise"], *([0] * len(measures))])
+        line[2 + col[(r["district"], r["article"], r["measure"])]] = 1
+    header = ["uscc", "enterprise", *(f"{d}-{a}-{s}" for d, a, s in measures)]
+    return header, [table[k] for k in sorted(table)]
