@@ -1,6 +1,7 @@
 """Run every benchmark: ``python -m bench`` (or ``make bench``); figures go to bench/results.json."""
 
-from bench import bench_extract
+from bench import bench_enterprises, bench_extract
 
 if __name__ == "__main__":
     bench_extract.main()
+    bench_enterprises.main()

@@ -1,11 +1,9 @@
 """Deterministic, plainly fictional enterprise registers for demos, tests and benchmarks.
 
-Names say they are fictional (示例企业…); USCCs are valid (check digit by python-stdnum)
-with the district's division code from the ontology. Qualification shares are rough,
-plausible orders of magnitude for a Shanghai district, not statistics: a few percent of
-enterprises are 高新技术企业 or 创新型中小企业, around one percent 专精特新中小企业, and
-national designations (专精特新"小巨人", 单项冠军) are rarer still. ``dense=True`` gives
-every enterprise about three qualifications, for load benchmarks.
+Names say they are fictional; USCCs are valid (check digit by python-stdnum) with the
+district's division code from the ontology. Which qualifications enterprises hold, and how
+often, comes from a profile file (data/enterprises/demo-profile.yaml by default).
+``dense=True`` gives every enterprise three of them, for load benchmarks.
 """
 
 from __future__ import annotations
@@ -15,26 +13,15 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import yaml
 from stdnum.cn import uscc as uscc_number
 
-from loaders.register import COLUMNS
+from loaders.register import COLUMNS, SCALES
 from ontology import Ontology, load_ontology
+from ontology.labels import find_concept
 from policykg.errors import LoadError
 
-# (qualification id, share of enterprises, level choices) — ids are the ontology's.
-SHARES: tuple[tuple[str, float, tuple[str, ...]], ...] = (
-    ("high-tech-enterprise", 0.04, ("国家级",)),
-    ("innovative-sme", 0.03, ("市级",)),
-    ("srdi-sme", 0.012, ("市级",)),
-    ("tech-little-giant", 0.004, ("市级",)),
-    ("little-giant", 0.0015, ("国家级",)),
-    ("enterprise-tech-centre", 0.005, ("区级", "市级", "国家级")),
-    ("single-champion", 0.0003, ("国家级",)),
-    ("smart-factory", 0.002, ("市级", "区级")),
-    ("green-factory", 0.002, ("市级", "国家级")),
-    ("foreign-hq", 0.002, ("市级",)),
-)
-INDUSTRIES = ("C39", "C35", "C26", "I65", "M73", "F51", "L72", "C38", "I64", "M75")
+DEFAULT_PROFILE = Path(__file__).resolve().parents[1] / "data" / "enterprises" / "demo-profile.yaml"
 _ORG = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
@@ -45,10 +32,27 @@ def fictional_uscc(rng: random.Random, division: str) -> str:
     return body + uscc_number.calc_check_digit(body)
 
 
-def write_demo_register(out: Path, *, count: int, seed: int = 1, district: str = "闵行区",
-                        dense: bool = False, ontology: Ontology | None = None) -> int:
-    """Write a register CSV of ``count`` fictional enterprises; returns the number of rows."""
+def read_profile(path: Path, ont: Ontology) -> dict:
+    """The demo profile with qualification names resolved to concepts (LoadError if unknown)."""
+    data = yaml.safe_load(Path(path).read_text("utf-8"))
+    quals = []
+    for i, q in enumerate(data["qualifications"]):
+        concept = find_concept(ont.concepts("qualifications"), q["name"])
+        if concept is None:
+            raise LoadError(f"{q['name']!r} is not in the ontology", where=f"{path}: qualifications[{i}]")
+        quals.append((concept, float(q["share"]), tuple(q["levels"])))
+    return {"industries": tuple(data["industries"]), "above_scale": float(data["above_scale_share"]),
+            "name_pattern": str(data["name_pattern"]), "district": data.get("district"), "qualifications": quals}
+
+
+def write_demo_register(out: Path, *, count: int, seed: int = 1, district: str | None = None,
+                        dense: bool = False, ontology: Ontology | None = None,
+                        profile: Path = DEFAULT_PROFILE) -> int:
+    """Write a register CSV of ``count`` fictional enterprises in ``district`` (default: the
+    profile's); returns the number of rows."""
     ont = ontology or load_ontology()
+    prof = read_profile(profile, ont)
+    district = district or prof["district"]
     place = next((p for p in ont.concepts("places") if district in p.all_labels), None)
     if place is None or not place.division_code:
         raise LoadError(f"no division code for district {district!r} in ontology/places.ttl", where="--district")
@@ -65,16 +69,15 @@ def write_demo_register(out: Path, *, count: int, seed: int = 1, district: str =
             while uscc in seen:
                 uscc = fictional_uscc(rng, place.division_code)
             seen.add(uscc)
-            base = [uscc, f"示例企业{i:06d}(虚构)有限公司", place.label_zh, rng.choice(INDUSTRIES),
-                    "规上" if rng.random() < 0.15 else "规下",
+            base = [uscc, prof["name_pattern"].format(i), place.label_zh, rng.choice(prof["industries"]),
+                    SCALES[0] if rng.random() < prof["above_scale"] else SCALES[1],
                     (today - dt.timedelta(days=rng.randint(200, 9000))).isoformat()]
-            held = ([s for s in rng.sample(SHARES, 3)] if dense
-                    else [s for s in SHARES if rng.random() < s[1]])
+            quals = prof["qualifications"]
+            held = rng.sample(quals, 3) if dense else [q for q in quals if rng.random() < q[1]]
             if not held:
                 w.writerow([*base, "", "", "", ""])
                 rows += 1
-            for qid, _, levels in held:
-                concept = ont.concept("qualifications", qid)
+            for concept, _, levels in held:
                 since = today - dt.timedelta(days=rng.randint(30, 1800))
                 until = since + dt.timedelta(days=3 * 365)
                 w.writerow([*base, concept.label_zh, rng.choice(levels), since.isoformat(), until.isoformat()])

@@ -243,10 +243,10 @@ def demo() -> None:
 @demo.command("enterprises")
 @click.option("--count", type=int, default=1000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--district", default="闵行区", show_default=True, help="A district of ontology/places.ttl.")
+@click.option("--district", default=None, help="A district of ontology/places.ttl (default: the profile's).")
 @click.option("--dense", is_flag=True, help="About three qualifications per enterprise (for benchmarks).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def demo_enterprises(count: int, seed: int, district: str, dense: bool, out: Path) -> None:
+def demo_enterprises(count: int, seed: int, district: str | None, dense: bool, out: Path) -> None:
     """Write a deterministic register of plainly fictional enterprises with valid USCCs.
 
     \b
