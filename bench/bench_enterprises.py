@@ -95,9 +95,7 @@ def main() -> None:
 
         home = tmp / "neo4j"
         # a 400,000-record load is one transaction: give the benchmark server room for it
-        info = neo4j_server.start(home, extra_conf={"server.memory.heap.initial_size": "2g",
-                                                     "server.memory.heap.max_size": "4g",
-                                                     "server.memory.pagecache.size": "1g"})
+        info = neo4j_server.start(home, heap="4g", extra_conf={"server.memory.pagecache.size": "1g"})
         try:
             neo = Neo4jStore(info.uri, info.user, info.password, ont)
             neo.apply_schema()

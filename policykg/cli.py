@@ -470,8 +470,10 @@ def neo4j_install() -> None:
 
 @neo4j.command("start")
 @click.option("--port", type=int, default=None, help="Bolt port (default: a free one).")
+@click.option("--heap", default="1g", show_default=True,
+              help="Maximum JVM heap; a load is one transaction, so large registers need more (4g for 100,000).")
 @click.pass_context
-def neo4j_start(ctx: click.Context, port: int | None) -> None:
+def neo4j_start(ctx: click.Context, port: int | None, heap: str) -> None:
     """Install if needed, start on 127.0.0.1, wait until Bolt answers.
 
     \b
@@ -480,7 +482,7 @@ def neo4j_start(ctx: click.Context, port: int | None) -> None:
     """
     from graph import neo4j_server
 
-    info = neo4j_server.start(_neo4j_home(ctx), port=port)
+    info = neo4j_server.start(_neo4j_home(ctx), port=port, heap=heap)
     click.echo(f"neo4j {info.version} running at {info.uri} (pid {info.pid})")
 
 
