@@ -147,7 +147,8 @@ class Neo4jStore:
 
 
 def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology) -> None:
-    """Idempotent unit of work (safe to retry): remove owned nodes, MERGE nodes and rels."""
+    """Idempotent unit of work (safe to retry): remove what the batches own, then CREATE
+    owned nodes and their relationships (they cannot exist any more) and MERGE the rest."""
     keys = [b.key for b in batches]
     for nt in ont.node_types.values():
         if nt.owner:
@@ -156,27 +157,32 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
                 pass
     for lbl in ont.node_types:
         tx.run(f"MATCH (n:{lbl}) WHERE n.id IN $keys DETACH DELETE n", keys=keys).consume()
-    by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    nodes: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
+    rels: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
     for b in batches:
+        owned: set[str] = set()
         for n in b.nodes:
-            by_label[n.label].append({"id": n.id, "props": dict(n.props)})
+            owner = ont.node_types[n.label].owner
+            is_owned = n.id == b.key or (owner is not None and n.props.get(owner) == b.key)
+            if is_owned:
+                owned.add(n.id)
+            nodes[(n.label, is_owned)].append({"id": n.id, "props": dict(n.props)})
         for r in b.rels:
-            by_type[r.type].append({"start": r.start, "end": r.end, "props": dict(r.props)})
-    for lbl, rows in by_label.items():
+            rels[(r.type, r.start in owned or r.end in owned)].append(
+                {"start": r.start, "end": r.end, "props": dict(r.props)})
+    for (lbl, is_owned), rows in nodes.items():
         key = ont.node_type(lbl).key
+        clause = f"CREATE (n:{lbl} {{{key}: row.id}})" if is_owned else f"MERGE (n:{lbl} {{{key}: row.id}})"
         for i in range(0, len(rows), CHUNK):
-            tx.run(
-                f"UNWIND $rows AS row MERGE (n:{lbl} {{{key}: row.id}}) SET n += row.props",
-                rows=rows[i:i + CHUNK],
-            ).consume()
-    for rtype, rows in by_type.items():
+            tx.run(f"UNWIND $rows AS row {clause} SET n += row.props", rows=rows[i:i + CHUNK]).consume()
+    for (rtype, is_owned), rows in rels.items():
         rt = ont.rel_types[rtype]
         sk, ek = ont.node_type(rt.start).key, ont.node_type(rt.end).key
+        verb = "CREATE" if is_owned else "MERGE"
         for i in range(0, len(rows), CHUNK):
             tx.run(
-                f"UNWIND $rows AS row MATCH (a:{rt.start} {{{sk}: row.start}}), (b:{rt.end} {{{ek}: row.end}}) "
-                f"MERGE (a)-[r:{rtype}]->(b) SET r += row.props",
+                f"UNWIND $rows AS row MATCH (a:{rt.start} {{{sk}: row.start}}) MATCH (b:{rt.end} {{{ek}: row.end}}) "
+                f"{verb} (a)-[r:{rtype}]->(b) SET r += row.props",
                 rows=rows[i:i + CHUNK],
             ).consume()
 
