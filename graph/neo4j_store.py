@@ -69,10 +69,13 @@ class Neo4jStore:
         return self.driver.session(database=self.database, default_access_mode=access)
 
     def apply_schema(self) -> None:
-        """Create uniqueness constraints and indexes generated from the ontology."""
+        """Create uniqueness constraints and indexes generated from the ontology (idempotent).
+        Writes call it once per store object: without the index on a new label's key,
+        every relationship MATCH would scan the label."""
         with self._session() as s:
             for stmt in neo4j_schema(self.ontology):
                 s.run(stmt).consume()
+        self._schema_applied = True
 
     def write(self, batch: Batch) -> None:
         """Apply one batch (see ``write_many``)."""
@@ -83,6 +86,8 @@ class Neo4jStore:
         batches = list(batches)
         for b in batches:
             validate_batch(b, self.ontology)
+        if not getattr(self, "_schema_applied", False):
+            self.apply_schema()
         try:
             with self._session() as s:
                 s.execute_write(_write_tx, batches, self.ontology)
