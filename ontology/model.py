@@ -182,7 +182,7 @@ def _datatype_prop(g: Graph, prop: URIRef) -> Prop:
 
 
 def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
-    district_iri = g.value(c, PKG.district)
+    district_iri = g.value(c, PKG.inDistrict)
     district = _label(g, district_iri, "zh", SKOS.prefLabel) if district_iri else None
     alts = sorted(str(o) for o in g.objects(c, SKOS.altLabel) if getattr(o, "language", None) == "zh")
     level_iri = g.value(c, PKG.defaultLevel)
