@@ -2,10 +2,10 @@
 
 Why a derived build: on LadybugDB 0.22 a relationship MERGE driven by UNWIND runs at
 ~80 rows/s while COPY FROM runs at 10^5 rows/s or more, and COPY into a non-empty table
-is fragile. So every write stores its batch as a source file and rebuilds the whole
-database into a new file, verifies the counts, then swaps it in atomically. A failed
-build leaves the previous database and sources untouched; re-writing a batch gives the
-same file contents. Readers open the database read-only and reopen after a swap.
+is fragile. So every write keeps its batch as CSV tables (graph/embedded_sources.py) and
+rebuilds the whole database into a new file, verifies the counts, then swaps it in
+atomically. A failed build leaves the previous database and sources untouched; re-writing
+a batch gives the same tables. Readers open the database read-only and reopen after a swap.
 """
 
 from __future__ import annotations

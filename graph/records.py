@@ -66,30 +66,3 @@ class Batch:
         n = {(r.label, r.id): r for r in nodes}
         e = {(r.type, r.start, r.end): r for r in rels}
         return Batch(key, tuple(n.values()), tuple(e.values()))
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (dates as ISO strings with a marker) for the embedded build."""
-        return {
-            "key": self.key,
-            "nodes": [[n.label, n.id, _encode(n.props)] for n in self.nodes],
-            "rels": [[r.type, r.start, r.end, _encode(r.props)] for r in self.rels],
-        }
-
-    @staticmethod
-    def from_json(data: Mapping[str, Any]) -> Batch:
-        """Inverse of ``to_json``."""
-        return Batch(
-            data["key"],
-            tuple(NodeRecord(lbl, i, _decode(p)) for lbl, i, p in data["nodes"]),
-            tuple(RelRecord(t, s, e, _decode(p)) for t, s, e, p in data["rels"]),
-        )
-
-
-def _encode(props: Mapping[str, Value]) -> dict[str, Any]:
-    return {k: {"$date": v.isoformat()} if isinstance(v, dt.date) else v for k, v in props.items()}
-
-
-def _decode(props: Mapping[str, Any]) -> dict[str, Value]:
-    return {
-        k: dt.date.fromisoformat(v["$date"]) if isinstance(v, dict) else v for k, v in props.items()
-    }

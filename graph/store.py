@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from graph.records import Batch
@@ -84,6 +85,9 @@ class GraphStore(Protocol):
 
     def write(self, batch: Batch) -> None:
         """Apply ``batch`` in one transaction: replace what its source owned, merge the rest."""
+
+    def write_many(self, batches: Iterable[Batch]) -> None:
+        """Apply several batches in one transaction (all or nothing)."""
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
         """Run a read-only query and return plain rows and graph elements."""
