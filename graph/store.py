@@ -7,9 +7,9 @@ node/relationship dicts), which is what makes "same answer on both backends" tes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Iterable
 from typing import Any, Protocol
 
 from graph.records import Batch
