@@ -145,6 +145,16 @@ def test_overview_graph_details_and_language(page, base_url):
     assert page.locator("#details-body dd.long-text").inner_text().strip()  # the article's text
     page.screenshot(path=str(SHOTS / "graph-zh-article.png"))
 
+    a19 = f"{doc_id}-c3-a19"
+    page.select_option("#node-picker", a19)
+    page.wait_for_selector(f'#details-body[data-source-shown="{a19}"]')
+    marks = page.locator("#details-body .source-text mark")
+    assert marks.count() == 3  # article 19's three measures, highlighted in its source text
+    assert "小巨人" in marks.nth(1).inner_text()
+    assert "专精特新“小巨人”企业" in page.inner_text("#details-body .measure-facts")
+    page.locator("#details-body .source-text").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "graph-zh-article-source.png"))
+
     measure_legend = page.locator('.legend li[data-label="Measure"]')
     assert measure_legend.is_hidden() and page.locator('.legend li[data-label="Article"]').is_visible()
     page.check("#toggle-measures")

@@ -319,3 +319,19 @@ def test_same_pages_data_on_both_backends(app, loaded_stores):
             b = document_graph(neo, neo.ontology, doc["id"], measures=True)
             assert sorted(a["nodes"], key=lambda n: n["id"]) == sorted(b["nodes"], key=lambda n: n["id"])
             assert sorted(a["edges"], key=lambda e: e["id"]) == sorted(b["edges"], key=lambda e: e["id"])
+
+
+def test_article_details_give_measure_spans_of_the_source(client):
+    doc = next(d for d in client.get("/api/documents").get_json()["documents"]
+               if d["properties"]["title"] == "闵行区关于产业高质量发展的政策意见(试行)")
+    graph = client.get(f"/api/documents/{doc['id']}/graph").get_json()
+    a19 = next(n for n in graph["nodes"] if n["label"] == "Article" and n["properties"]["number"] == 19)
+    body = client.get(f"/api/articles/{a19['id']}").get_json()["article"]
+    assert body["number"] == 19 and len(body["measures"]) == 3
+    for m in body["measures"]:
+        assert 0 <= m["start"] < m["end"] <= len(body["text"])
+    m2 = body["measures"][1]
+    assert "小巨人" in body["text"][m2["start"]:m2["end"]]
+    assert {"name": "专精特新“小巨人”企业", "level": "国家级"} in m2["qualifications"]
+    assert m2["support_forms"] == ["资金支持"]
+    assert client.get("/api/articles/no-such-article").status_code == 404

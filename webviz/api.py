@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from policykg.errors import ParameterError
 from queries import lookup_choices, to_csv, to_json
 from webviz.context import require_store, state
-from webviz.documents import get_document, list_documents
+from webviz.documents import article_details, get_document, list_documents
 from webviz.graphview import document_graph
 from webviz.i18n import msg
 from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
@@ -57,6 +57,15 @@ def document_graph_json(doc_id: str) -> Response:
     if graph is None:
         abort(404, msg("no_such_document"))
     return jsonify({"ok": True, **graph})
+
+
+@api.get("/articles/<article_id>")
+def article(article_id: str) -> Response:
+    """An article's source text with its measures' spans and extracted facts."""
+    details = article_details(require_store(), article_id)
+    if details is None:
+        abort(404, msg("no_such_article"))
+    return jsonify({"ok": True, "article": details})
 
 
 @api.get("/stats")

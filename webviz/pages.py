@@ -14,7 +14,8 @@ pages = Blueprint("pages", __name__)
 # Document properties shown under each title on the overview, in this order.
 DOCUMENT_FIELDS = ("district", "doc_number", "issuer", "issued_on", "effective_from", "effective_until")
 # UI strings the graph script needs.
-JS_MESSAGES = ("loading", "load_failed", "node_type", "details_hint", "choose_node", "relationships")
+JS_MESSAGES = ("loading", "load_failed", "node_type", "details_hint", "choose_node", "relationships",
+               "source_text", "requires", "provides", "measure_caption")
 
 
 @pages.app_context_processor

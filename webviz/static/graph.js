@@ -119,6 +119,48 @@
       detailsBody.appendChild(ul);
     }
     detailsBody.setAttribute("data-node-id", id);
+    if (n.label === "Article") { showSource(id); }
+  }
+
+  // The article's source text with each measure's span highlighted, then what each
+  // measure requires and provides. Everything is set as text (never as HTML).
+  function showSource(id) {
+    fetch("/api/articles/" + encodeURIComponent(id), { headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body || detailsBody.getAttribute("data-node-id") !== id) { return; }
+        var a = body.article;
+        var h = document.createElement("h3");
+        h.textContent = messages.source_text || "";
+        detailsBody.appendChild(h);
+        var p = document.createElement("p");
+        p.className = "source-text";
+        var pos = 0;
+        a.measures.slice().sort(function (x, y) { return x.start - y.start; }).forEach(function (m) {
+          if (m.start > pos) { p.appendChild(document.createTextNode(a.text.slice(pos, m.start))); }
+          var mark = document.createElement("mark");
+          mark.setAttribute("data-measure", String(m.seq));
+          mark.title = (messages.measure_caption || "").replace("{seq}", String(m.seq));
+          mark.textContent = a.text.slice(m.start, m.end);
+          p.appendChild(mark);
+          pos = Math.max(pos, m.end);
+        });
+        if (pos < a.text.length) { p.appendChild(document.createTextNode(a.text.slice(pos))); }
+        detailsBody.appendChild(p);
+        var ul = document.createElement("ul");
+        ul.className = "measure-facts";
+        a.measures.forEach(function (m) {
+          var li = document.createElement("li");
+          var quals = m.qualifications.map(function (q) { return q.level ? q.level + q.name : q.name; });
+          li.textContent = (messages.measure_caption || "").replace("{seq}", String(m.seq)) + " — " +
+            (messages.requires || "") + ": " + (quals.join("、") || "-") + "; " +
+            (messages.provides || "") + ": " + (m.support_forms.join("、") || "-");
+          ul.appendChild(li);
+        });
+        detailsBody.appendChild(ul);
+        detailsBody.setAttribute("data-source-shown", id);
+      })
+      .catch(function () { /* the details already shown stay useful */ });
   }
 
   // Legend entries (rendered from the ontology) only for the types in the drawing.
