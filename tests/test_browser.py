@@ -48,11 +48,11 @@ def hostile_batch() -> Batch:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory, ontology, policy_batches) -> Iterator[str]:
+def base_url(tmp_path_factory, ontology, graph_batches) -> Iterator[str]:
     """The app on 127.0.0.1 and a free port, served from a background thread."""
     home = tmp_path_factory.mktemp("browser-home")
     store = EmbeddedStore(home / "embedded", ontology)
-    store.write_many([*policy_batches, hostile_batch()])
+    store.write_many([*graph_batches, hostile_batch()])
     store.close()
     app = create_app(Settings(home=home))
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -266,3 +266,19 @@ def test_saved_query_bad_parameter_shows_the_form_again(page, base_url):
     page.screenshot(path=str(SHOTS / "query-bad-parameter-zh.png"))
     # the only complaint the browser logs is the 400 status itself
     assert all("status of 400" in p for p in page.problems), page.problems
+
+
+def test_check_an_enterprise(page, base_url):
+    page.goto(base_url + "/")
+    page.click("#nav-enterprises")
+    page.fill("input[name=q]", "小巨人")
+    page.click("form.query-form button[type=submit]")
+    page.click("#enterprise-matches a")
+    page.wait_for_url("**/enterprises/91310112MA10000043*")
+    page.fill("input[name=as_of]", "2025-06-30")
+    page.fill("input[name=assume]", "高新技术企业")
+    page.click("form.query-form button[type=submit]")
+    page.wait_for_selector("#eligible")
+    assert "区经委" in page.inner_text("#eligible") and "加大培育优质企业" in page.inner_text("#eligible")
+    page.screenshot(path=str(SHOTS / "enterprise-zh.png"), full_page=True)
+    assert not page.problems, page.problems

@@ -15,6 +15,7 @@ from policykg.settings import Settings, load_settings
 from webviz import i18n
 from webviz.api import api
 from webviz.context import EXTENSION, WebState
+from webviz.enterprises import enterprise_pages
 from webviz.errors import register_error_handlers
 from webviz.pages import pages
 from webviz.querypages import query_pages
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     i18n.init_app(app)
     app.register_blueprint(pages)
     app.register_blueprint(query_pages)
+    app.register_blueprint(enterprise_pages)
     app.register_blueprint(api)
     register_error_handlers(app)
     app.after_request(_security_headers)
