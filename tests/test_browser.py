@@ -280,5 +280,73 @@ def test_check_an_enterprise(page, base_url):
     page.click("form.query-form button[type=submit]")
     page.wait_for_selector("#eligible")
     assert "区经委" in page.inner_text("#eligible") and "加大培育优质企业" in page.inner_text("#eligible")
+    assert "专精特新“小巨人”企业 → 国家级专精特新“小巨人”企业" in page.inner_text("#eligible")
+    # the explanation path: enterprise → held → required ← measure ← article, bureaus; drawn in columns
+    page.locator("#explanation").scroll_into_view_if_needed()
+    assert _wait_for_graph(page) >= 8
+    drawn = page.evaluate("() => document.getElementById('graph').policykgNetwork.body.data.nodes.getIds()")
+    assert {"91310112MA10000043", "little-giant", "srdi-sme", "minhang-economic-commission"} <= set(drawn)
+    x = {i: _node_point(page, i)[0] for i in ("91310112MA10000043", "little-giant", "srdi-sme")}
+    assert x["91310112MA10000043"] < x["little-giant"] < x["srdi-sme"]  # left to right along the path
     page.screenshot(path=str(SHOTS / "enterprise-zh.png"), full_page=True)
+    a19 = next(i for i in drawn if i.endswith("-c3-a19"))
+    _click_node(page, a19)  # an article on the path shows its source text, measures highlighted
+    page.wait_for_selector(f'#details-body[data-source-shown="{a19}"]')
+    assert page.locator("#details-body .source-text mark").count() == 3
+    page.locator("#explanation").screenshot(path=str(SHOTS / "enterprise-path-zh.png"))
+    assert not page.problems, page.problems
+
+
+def test_enterprise_near_miss_and_what_if(page, base_url):
+    """A near miss says why; an assumed qualification lists what it switches on, drawn dashed."""
+    page.goto(base_url + "/enterprises/91310112MA1000002W?as_of=2025-06-30&lang=en")
+    assert "needs 国家级, holds 市级" in page.inner_text("#near-misses")
+    assert _wait_for_graph(page) >= 4
+    page.screenshot(path=str(SHOTS / "enterprise-near-miss-en.png"), full_page=True)
+    page.goto(base_url + "/enterprises/91310112MA1000002W?as_of=2025-06-30&lang=zh")
+    assert "要求国家级，持有市级" in page.inner_text("#near-misses")
+    page.goto(base_url + "/enterprises/91310112MA10000056?as_of=2025-06-30&lang=zh")
+    page.fill("#assume", "高企")
+    page.click("#eligibility-form button[type=submit]")
+    page.wait_for_selector("#switch-on")
+    assert "加大培育优质企业" in page.inner_text("#switch-on")
+    page.locator("#explanation").scroll_into_view_if_needed()
+    assert _wait_for_graph(page) >= 4
+    page.screenshot(path=str(SHOTS / "enterprise-what-if-zh.png"), full_page=True)
+    assert not page.problems, page.problems
+
+
+def test_graph_search_by_alias_and_article_source(page, base_url):
+    """Search 高企 on Minhang's graph: 高新技术企业 (not drawn in the outline) is added and
+    selected with its details; then article 19 shows its measures highlighted."""
+    page.goto(base_url + "/?lang=zh")
+    page.locator("section.document", has_text=MINHANG_TITLE).locator("a.button").click()
+    page.wait_for_url("**/documents/*/graph")
+    count = _wait_for_graph(page)
+    doc_id = page.url.split("?")[0].rsplit("/", 2)[-2]
+    page.fill("#node-search", "高企")
+    match = page.locator('#search-results button[data-node-id="high-tech-enterprise"]')
+    match.wait_for()
+    assert "高新技术企业" in match.inner_text() and "高企" in match.inner_text()
+    page.screenshot(path=str(SHOTS / "graph-search-zh.png"))
+    match.click()
+    page.wait_for_selector('#details-body[data-node-id="high-tech-enterprise"]')
+    details = page.inner_text("#details-body")
+    assert "高新技术企业" in details and "国家级" in details and "措施2" in details  # linked to 19's measure 2
+    assert int(page.get_attribute("#graph", "data-node-count")) > count
+    selected = page.evaluate("() => document.getElementById('graph').policykgNetwork.getSelectedNodes()")
+    assert selected == ["high-tech-enterprise"]
+    page.screenshot(path=str(SHOTS / "graph-search-selected-zh.png"))
+
+    page.fill("#node-search", "加大培育")
+    a19 = f"{doc_id}-c3-a19"
+    page.locator(f'#search-results button[data-node-id="{a19}"]').click()
+    page.wait_for_selector(f'#details-body[data-source-shown="{a19}"]')
+    marks = page.locator("#details-body .source-text mark")
+    assert marks.count() == 3 and "小巨人" in marks.nth(1).inner_text()
+    page.locator("#details-body .source-text").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "graph-search-article-zh.png"))
+    page.fill("#node-search", "没有这个节点")
+    page.wait_for_function("() => document.getElementById('search-status').textContent.length > 0")
+    assert "没有匹配" in page.inner_text("#search-status")
     assert not page.problems, page.problems

@@ -10,11 +10,12 @@ from werkzeug.wrappers import Response
 
 from policykg.errors import ParameterError
 from queries import lookup_choices, to_csv, to_json
-from webviz.context import require_store, state
+from webviz.context import cached, require_store, state
 from webviz.documents import article_details, get_document, list_documents
 from webviz.graphview import document_graph
-from webviz.i18n import msg
+from webviz.i18n import current_lang, msg
 from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
+from webviz.search import document_index, search_document
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,7 +39,8 @@ def _summary(doc: dict[str, Any]) -> dict[str, Any]:
 @api.get("/documents")
 def documents() -> Response:
     """Every loaded document with its counts of chapters, articles, measures and bureaus."""
-    return jsonify({"ok": True, "documents": [_summary(d) for d in list_documents(require_store())]})
+    docs = cached(("documents",), list_documents)
+    return jsonify({"ok": True, "documents": [_summary(d) for d in docs]})
 
 
 @api.get("/documents/<doc_id>")
@@ -53,10 +55,24 @@ def document(doc_id: str) -> Response:
 @api.get("/documents/<doc_id>/graph")
 def document_graph_json(doc_id: str) -> Response:
     """Nodes and edges of one document (``?measures=1`` adds measures) for drawing."""
-    graph = document_graph(require_store(), state().ontology, doc_id, measures=flag("measures"))
+    measures = flag("measures")
+    graph = cached(("graph", doc_id, measures, current_lang()),
+                   lambda store: document_graph(store, state().ontology, doc_id, measures=measures))
     if graph is None:
         abort(404, msg("no_such_document"))
     return jsonify({"ok": True, **graph})
+
+
+@api.get("/documents/<doc_id>/search")
+def document_search(doc_id: str) -> Response:
+    """Nodes of one document whose name or ontology alias contains ``?q=``, best first, with
+    the nodes and edges that connect each to the drawing."""
+    ont = state().ontology
+    index = cached(("search-index", doc_id, current_lang()), lambda store: document_index(store, ont, doc_id))
+    found = search_document(require_store(), ont, doc_id, request.args.get("q", ""), index) if index else None
+    if found is None:
+        abort(404, msg("no_such_document"))
+    return jsonify({"ok": True, **found})
 
 
 @api.get("/articles/<article_id>")
@@ -71,7 +87,7 @@ def article(article_id: str) -> Response:
 @api.get("/stats")
 def stats() -> Response:
     """Node counts per label and relationship counts per type."""
-    counts = require_store().counts()
+    counts = cached(("counts",), lambda store: store.counts())
     return jsonify({"ok": True, "nodes": counts.nodes, "relationships": counts.rels})
 
 

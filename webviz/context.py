@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import current_app
 
@@ -10,18 +12,22 @@ from graph import GraphStore
 from ontology import Ontology
 from policykg.errors import StoreUnavailableError
 from policykg.settings import Settings
+from webviz.cache import AnswerCache
 
 EXTENSION = "policykg"
+T = TypeVar("T")
 
 
 @dataclass
 class WebState:
-    """The app's shared state: a store (None if it could not be opened, with the reason)."""
+    """The app's shared state: a store (None if it could not be opened, with the reason),
+    and the answers kept per data version."""
 
     settings: Settings
     ontology: Ontology
     store: GraphStore | None
     store_error: StoreUnavailableError | None = None
+    cache: AnswerCache = field(default_factory=AnswerCache)
 
     def close(self) -> None:
         """Release the store (tests and shutdown)."""
@@ -40,3 +46,9 @@ def require_store() -> GraphStore:
     if st.store is None:
         raise st.store_error or StoreUnavailableError("no graph store", where="webviz")
     return st.store
+
+
+def cached(key: Hashable, compute: Callable[[GraphStore], T]) -> T:
+    """``compute(store)``, kept for the current data version under ``key`` (see webviz.cache)."""
+    store = require_store()
+    return state().cache.get(store, key, lambda: compute(store))

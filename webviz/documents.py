@@ -127,11 +127,12 @@ def _counts(doc: dict[str, Any], measures: int) -> dict[str, int]:
 
 # `end` is a keyword in LadybugDB's Cypher: quote the property, alias it plainly.
 _ARTICLE = """
-MATCH (a:Article)-[:HAS_MEASURE]->(m:Measure)
+MATCH (a:Article)
 WHERE a.id = $id
+OPTIONAL MATCH (a)-[:HAS_MEASURE]->(m:Measure)
 OPTIONAL MATCH (m)-[r:REQUIRES]->(q:Qualification)
 RETURN a.number AS number, a.title AS title, a.text AS text, m.id AS measure, m.seq AS seq,
-       m.start AS span_start, m.`end` AS span_end, q.name AS qualification, r.level AS level
+       m.text AS measure_text, m.start AS span_start, m.`end` AS span_end, q.name AS qualification, r.level AS level
 """
 
 _ARTICLE_FORMS = """
@@ -143,14 +144,18 @@ RETURN m.id AS measure, f.name AS support_form
 
 def article_details(store: GraphStore, article_id: str) -> dict[str, Any] | None:
     """An article's text and its measures' spans (offsets in that text) with what each
-    requires and provides, for highlighting the source; None if there is no such article."""
+    requires and provides, for highlighting the source (none for an article without
+    measures); None if there is no such article."""
     rows = store.read(_ARTICLE, {"id": article_id}).records()
     if not rows:
         return None
     measures: dict[str, dict[str, Any]] = {}
     for r in rows:
-        m = measures.setdefault(r["measure"], {"id": r["measure"], "seq": r["seq"], "start": r["span_start"],
-                                               "end": r["span_end"], "qualifications": [], "support_forms": []})
+        if r["measure"] is None:
+            continue
+        m = measures.setdefault(r["measure"], {"id": r["measure"], "seq": r["seq"], "text": r["measure_text"],
+                                               "start": r["span_start"], "end": r["span_end"],
+                                               "qualifications": [], "support_forms": []})
         if r["qualification"] and {"name": r["qualification"], "level": r["level"]} not in m["qualifications"]:
             m["qualifications"].append({"name": r["qualification"], "level": r["level"]})
     for r in store.read(_ARTICLE_FORMS, {"id": article_id}).records():

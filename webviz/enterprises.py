@@ -1,56 +1,113 @@
 """Enterprise pages and API: find an enterprise by USCC or name, and show what it may
 claim (with the requirement met, support forms and bureaus to call), near misses with
-their reasons, and what an assumed qualification would switch on."""
+their reasons, what an assumed qualification would switch on, and the explanation drawn
+as a small graph."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from policykg.errors import ParameterError
-from queries.eligibility import Eligibility, enterprise_eligibility
-from webviz.context import require_store, state
+from queries.eligibility import Eligibility, enterprise_eligibility, parse_assumption
+from webviz.claimgraph import ASSUMED, claim_graph
+from webviz.context import cached, require_store, state
+from webviz.graphview import node_types
+from webviz.i18n import msg
+from webviz.pages import JS_MESSAGES
+from webviz.querylib import error_text
 
 enterprise_pages = Blueprint("enterprise_pages", __name__)
 
+MAX_SEARCH = 100  # characters
+MAX_ASSUMPTIONS = 5
+SEPARATORS = re.compile(r"[,，、;；]")  # one form field may name several qualifications
+
 _SEARCH = """
 MATCH (e:Enterprise)
-WHERE e.id = $q OR e.name CONTAINS $q
+WHERE e.id = $uscc OR e.name CONTAINS $q
 RETURN e.id AS uscc, e.name AS name, e.district AS district
 ORDER BY name, uscc
 LIMIT 50
 """
 
 
+# The reasons queries.eligibility gives, to say them in the page's language.
+REASONS = (
+    (re.compile(r"needs (?P<need>.+), holds (?P<held>.+)"), "reason_level"),
+    (re.compile(r"expired on (?P<date>[0-9-]+)"), "reason_expired"),
+    (re.compile(r"obtained only on (?P<date>[0-9-]+)"), "reason_not_yet"),
+)
+
+
+def reason_text(reason: str) -> str:
+    """A near miss's reason in the page's language (as given when it is not a known form)."""
+    for pattern, key in REASONS:
+        m = pattern.fullmatch(reason)
+        if m:
+            return msg(key, **m.groupdict())
+    return reason
+
+
+def held_name(held: str | None) -> str:
+    """The qualification a requirement is met with, "(assumed)" in the page's language."""
+    if not held:
+        return ""
+    return held.removesuffix(ASSUMED) + msg("assumed_suffix") if held.endswith(ASSUMED) else held
+
+
+@enterprise_pages.context_processor
+def _helpers() -> dict[str, object]:
+    return {"reason_text": reason_text, "held_name": held_name}
+
+
 def search(q: str) -> list[dict[str, Any]]:
-    """Enterprises whose USCC is ``q`` or whose name contains it (at most 50)."""
+    """Enterprises whose USCC is ``q`` (any case) or whose name contains it (at most 50)."""
     q = q.strip()
     if not q:
         return []
-    if len(q) > 100:
-        raise ParameterError("search text is too long", where="q")
-    return require_store().read(_SEARCH, {"q": q.upper() if q.isascii() else q}).records()
+    if len(q) > MAX_SEARCH:
+        raise ParameterError(f"search text is longer than {MAX_SEARCH} characters", where="?q=")
+    return require_store().read(_SEARCH, {"uscc": q.upper(), "q": q}).records()  # USCCs are upper case
 
 
-def _as_of() -> dt.date:
+def as_of_arg() -> dt.date:
+    """``?as_of=YYYY-MM-DD``, today when absent; a ParameterError (400) otherwise."""
     raw = request.args.get("as_of", "").strip()
     if not raw:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ParameterError(f"{raw[:20]!r} is not a date", where="as_of", hint="YYYY-MM-DD") from None
+        raise ParameterError(f"{raw[:20]!r} is not a date", where="?as_of=", hint="YYYY-MM-DD") from None
 
 
-def _eligibility(uscc: str) -> Eligibility:
-    assume = [a for a in request.args.getlist("assume") if a.strip()]
+def assume_args() -> list[str]:
+    """The ``?assume=QUALIFICATION[:LEVEL]`` values (repeatable), each checked against the ontology."""
+    assume = [a.strip() for v in request.args.getlist("assume") for a in SEPARATORS.split(v) if a.strip()]
+    if len(assume) > MAX_ASSUMPTIONS:
+        raise ParameterError(f"at most {MAX_ASSUMPTIONS} assumptions", where="?assume=")
+    for text in assume:
+        try:
+            parse_assumption(text[:100], state().ontology)
+        except ParameterError as exc:
+            raise ParameterError(exc.message, where="?assume=", hint=exc.hint or msg("assume_hint")) from None
+    return assume
+
+
+def eligibility(uscc: str, assume: list[str]) -> Eligibility:
+    """``enterprise_eligibility`` for the request's date; an unknown USCC is a 404."""
+    as_of = as_of_arg()
+    uscc = uscc.strip().upper()  # USCCs are written in upper case
     try:
-        return enterprise_eligibility(require_store(), uscc, as_of=_as_of(), assume=assume,
-                                      ontology=state().ontology)
+        return cached(("eligibility", uscc, as_of, tuple(assume)),
+                      lambda store: enterprise_eligibility(store, uscc, as_of=as_of, assume=assume,
+                                                           ontology=state().ontology))
     except ParameterError as exc:
-        if exc.where == "USCC":
+        if exc.where == "USCC":  # the library's "no enterprise with USCC ..."
             abort(404, exc.message)
         raise
 
@@ -59,16 +116,37 @@ def _eligibility(uscc: str) -> Eligibility:
 def find() -> str:
     """Search form and matches."""
     q = request.args.get("q", "")
-    return render_template("enterprises.html", q=q, matches=search(q) if q else None)
+    return render_template("enterprises.html", q=q, matches=search(q) if q.strip() else None)
 
 
 @enterprise_pages.get("/enterprises/<uscc>")
-def enterprise(uscc: str) -> str:
-    """What one enterprise may claim on a date, near misses, and a what-if."""
-    result = _eligibility(uscc)
-    name = require_store().read("MATCH (e:Enterprise) WHERE e.id = $u RETURN e.name", {"u": uscc}).rows[0][0]
-    return render_template("enterprise.html", result=result, name=name,
-                           assume=request.args.get("assume", ""), as_of=result.as_of.isoformat())
+def enterprise(uscc: str) -> tuple[str, int]:
+    """What one enterprise may claim on a date, near misses, a what-if, and the explanation
+    graph. A what-if naming no known qualification is shown at its field (status 400) and
+    the rest of the page is answered without it."""
+    as_of_arg()  # a bad date is a plain 400 before any work
+    assume_error = None
+    try:
+        assume = assume_args()
+    except ParameterError as exc:
+        assume, assume_error = [], error_text(exc)
+    result = eligibility(uscc, assume)
+    ont = state().ontology
+    graph = claim_graph(require_store(), ont, result, assume)
+    node = next((n for n in graph["nodes"] if n["label"] == "Enterprise"), {"properties": {}})
+    qualifications = [c.label_zh for c in ont.concepts("qualifications")]
+    assumed_names = []
+    for text in assume:
+        concept_id, level, _ = parse_assumption(text, ont)
+        concept = ont.concept("qualifications", concept_id)
+        assumed_names.append(f"{level or ''}{concept.label_zh if concept else concept_id}")
+    page = render_template(
+        "enterprise.html", result=result, name=node["properties"].get("name") or uscc,
+        enterprise=node["properties"], assume="，".join(request.args.getlist("assume")),
+        assumed=assumed_names, assume_error=assume_error, as_of=result.as_of.isoformat(), graph=graph,
+        types=node_types(ont), qualifications=qualifications,
+        js_messages={k: msg(k) for k in JS_MESSAGES})
+    return page, 400 if assume_error else 200
 
 
 @enterprise_pages.get("/api/enterprises")
@@ -79,6 +157,13 @@ def api_search() -> Response:
 
 @enterprise_pages.get("/api/enterprises/<uscc>")
 def api_enterprise(uscc: str) -> Response:
-    """The eligibility of one enterprise (``?as_of=``, ``?assume=`` repeated)."""
-    return jsonify({"ok": True, **_eligibility(uscc).as_dict()})
+    """The eligibility of one enterprise (``?as_of=``, ``?assume=`` repeated): ``Eligibility.as_dict()``."""
+    return jsonify({"ok": True, **eligibility(uscc, assume_args()).as_dict()})
 
+
+@enterprise_pages.get("/api/enterprises/<uscc>/graph")
+def api_enterprise_graph(uscc: str) -> Response:
+    """The explanation graph the enterprise page draws (same parameters)."""
+    assume = assume_args()
+    result = eligibility(uscc, assume)
+    return jsonify({"ok": True, **claim_graph(require_store(), state().ontology, result, assume)})

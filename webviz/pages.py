@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from webviz.context import require_store, state
+from webviz.context import cached, require_store, state
 from webviz.documents import find_document, list_documents
 from webviz.graphview import node_types
 from webviz.i18n import msg, other_lang, pick
@@ -15,7 +15,8 @@ pages = Blueprint("pages", __name__)
 DOCUMENT_FIELDS = ("district", "doc_number", "issuer", "issued_on", "effective_from", "effective_until")
 # UI strings the graph script needs.
 JS_MESSAGES = ("loading", "load_failed", "node_type", "details_hint", "choose_node", "relationships",
-               "source_text", "requires", "provides", "measure_caption")
+               "source_text", "requires", "provides", "measure_caption", "no_search_matches", "search_more",
+               "search_failed", "assumed")
 
 
 @pages.app_context_processor
@@ -57,9 +58,8 @@ def _switch_url() -> str:
 @pages.get("/")
 def overview() -> str:
     """Every loaded document with its counts and outline, then the store's counts."""
-    store = require_store()
-    return render_template("overview.html", documents=list_documents(store), counts=store.counts(),
-                           fields=DOCUMENT_FIELDS)
+    return render_template("overview.html", documents=cached(("documents",), list_documents),
+                           counts=cached(("counts",), lambda store: store.counts()), fields=DOCUMENT_FIELDS)
 
 
 @pages.get("/documents/<doc_id>/graph")

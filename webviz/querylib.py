@@ -9,6 +9,10 @@ request, no restart). Cypher comes only from those files; request values are pas
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
+import json
+import os
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,15 +23,17 @@ from flask import abort
 
 from graph import GraphStore, ReadResult
 from policykg.errors import ParameterError, QueryDefinitionError
-from queries import LIBRARY_DIR, Param, QueryDef, load_library, lookup_choices, parse_query_file, run_query
+from queries import LIBRARY_DIR, Param, QueryDef, append_audit, load_library, lookup_choices, parse_query_file
 from webviz.context import state
 from webviz.i18n import current_lang, msg, pick
 
 WEB_USER = "web"  # who the audit log names for runs from the web app (until it has logins)
 WEB_TIMEOUT_S = 30.0
+MAX_CACHED_ROWS = 5000  # larger answers are not kept (see webviz.cache)
 # Request arguments that belong to the page, not to the query.
 RESERVED = ("lang", "format", "run")
 GLOB = "*.y*ml"  # as load_library reads
+_QUERY_FILE = re.compile(fnmatch.translate(GLOB))
 
 
 @dataclass(frozen=True)
@@ -43,18 +49,26 @@ _cache_lock = threading.Lock()
 
 
 def _signature(folders: list[Path]) -> tuple[Any, ...]:
-    """Names, sizes and modification times of every query file: changes when any file does."""
+    """Names, sizes and modification times of every query file: changes when any file does.
+
+    Runs on every request that needs the library, so it lists each folder once with
+    ``os.scandir`` (a glob and a Path per file cost several times more).
+    """
     sig: list[Any] = []
     for folder in folders:
-        paths = sorted(folder.glob(GLOB)) if folder.is_dir() else []
-        sig.append((str(folder), tuple((p.name, *_stat(p)) for p in paths)))
+        try:
+            with os.scandir(folder) as entries:
+                files = sorted((e.name, *_stat(e)) for e in entries if _QUERY_FILE.match(e.name))
+        except OSError:  # no such folder: load_queries reports it
+            files = []
+        sig.append((str(folder), tuple(files)))
     return tuple(sig)
 
 
-def _stat(path: Path) -> tuple[int, int]:
+def _stat(entry: os.DirEntry) -> tuple[int, int]:
     try:
-        st = path.stat()
-    except OSError:  # removed between glob and stat: the next request sees it gone
+        st = entry.stat()
+    except OSError:  # removed between listing and stat: the next request sees it gone
         return (-1, -1)
     return (st.st_mtime_ns, st.st_size)
 
@@ -148,10 +162,21 @@ def check_values(q: QueryDef, values: Mapping[str, str]) -> dict[str, ParameterE
 
 
 def run_saved(store: GraphStore, q: QueryDef, values: Mapping[str, str]) -> ReadResult:
-    """Run ``q`` read-only with ``values``, logging the run in the audit log as the web user."""
+    """Run ``q`` read-only with ``values``, logging the run in the audit log as the web user.
+
+    As ``queries.run_query`` does, except that the answer for the same query text and
+    parameters is kept per data version (webviz.cache): every run is still audited, with
+    the version and the hash of the answer it was given.
+    """
     st = state()
-    return run_query(store, q, dict(values), timeout_s=WEB_TIMEOUT_S, audit_log=st.settings.audit_log,
-                     user=WEB_USER)
+    params = q.bind(dict(values))
+    cypher = q.cypher_for(store.backend)
+    key = ("query", q.name, cypher, json.dumps(params, sort_keys=True, default=str, ensure_ascii=False))
+    result = st.cache.get(store, key, lambda: store.read(cypher, params, timeout_s=WEB_TIMEOUT_S),
+                          keep=lambda r: len(r.rows) <= MAX_CACHED_ROWS)
+    append_audit(st.settings.audit_log, user=WEB_USER, query=q.name, params=params, backend=store.backend,
+                 data_version=st.cache.version(store), result=result)
+    return result
 
 
 def bound_params(q: QueryDef, values: Mapping[str, str]) -> dict[str, Any]:
