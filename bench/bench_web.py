@@ -62,9 +62,9 @@ def serve(home: Path, threads: int) -> None:
     from waitress.server import create_server
 
     from policykg.settings import Settings
-    from webviz import create_app
+    from policykg.webapp import build_app
 
-    app = create_app(Settings(home=home))
+    app = build_app(Settings(home=home))
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     print(f"PORT {server.effective_port}", flush=True)
     server.run()

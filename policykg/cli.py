@@ -531,9 +531,9 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool, backend: str | 
     Example:
       policykg serve --port 8000
     """
-    from webviz import create_app
+    from policykg.webapp import build_app
 
-    app = create_app(_settings(ctx).with_overrides(backend=backend))
+    app = build_app(_settings(ctx).with_overrides(backend=backend))
     click.echo(f"serving on http://{host}:{port}/")
     if debug:
         app.run(host=host, port=port, debug=True)

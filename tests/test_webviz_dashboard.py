@@ -1,0 +1,347 @@
+"""The overview dashboard (/dashboard, /api/dashboard) against real stores.
+
+The embedded store holds the shipped documents plus a small synthetic document made to
+fail each data-quality check: a measure no bureau handles, a measure whose span is not its
+article's text (a SHACL violation), no effective dates, a bureau the ontology lacks (its
+name is markup) and a phrase that looks like a qualification the ontology lacks. A second
+store holds Changning's document only, so that qualifications only other documents require
+show up as "nothing requires". Facts checked are ones a reader can verify in the documents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import partial
+
+import pytest
+
+from graph import Batch, NodeRecord, RelRecord
+from graph.embedded_store import EmbeddedStore
+from loaders import document_batch, extract_file, ontology_batch
+from loaders.knowledge import Knowledge, candidate_qualifications
+from policykg.settings import Settings
+from tests.conftest import CHANGNING, MINHANG
+from tests.test_webviz import _own_external_urls, _Tags
+from webviz import analysis, create_app, quality
+from webviz.i18n import MESSAGES
+
+MINHANG_TITLE = "闵行区关于产业高质量发展的政策意见(试行)"
+NANSHA_TITLE = "广州南沙新区(自贸片区)促进科技创新产业发展扶持办法"
+SYN = "doc-synth0000000"
+SYN_ARTICLE = f"{SYN}-c1-a1"
+NO_BUREAU = f"{SYN_ARTICLE}-m1"
+BAD_SPAN = f"{SYN_ARTICLE}-m2"
+XSS = "<img src=x onerror=alert(1)>"
+UNKNOWN_BUREAU = "bureau-synth-unknown"
+S1 = "对获评星河创新示范单位的企业，给予一次性奖励50万元。"
+S2 = "对新引进的企业，给予资金支持。"
+PHRASE = "星河创新示范单位"
+
+
+def synthetic_batch() -> Batch:
+    """One undated document, one article, two measures: m1 with no bureau, m2 with a span
+    that is not its text; an unknown bureau (markup for a name) handles m2."""
+    c = f"{SYN}-c1"
+    return Batch.of(SYN, [
+        NodeRecord("PolicyDocument", SYN, {"title": "合成测试文件", "district": "测试区"}),
+        NodeRecord("Chapter", c, {"number": 1, "title": "测试章", "document_id": SYN}),
+        NodeRecord("Article", SYN_ARTICLE, {"number": 1, "title": "测试条", "text": S1 + S2, "document_id": SYN}),
+        NodeRecord("Measure", NO_BUREAU, {"seq": 1, "start": 0, "end": len(S1), "text": S1,
+                                          "article_id": SYN_ARTICLE, "document_id": SYN}),
+        NodeRecord("Measure", BAD_SPAN, {"seq": 2, "start": 0, "end": len(S2), "text": S2,
+                                         "article_id": SYN_ARTICLE, "document_id": SYN}),
+        NodeRecord("Bureau", UNKNOWN_BUREAU, {"name": XSS, "known": False, "district": "测试区"}),
+    ], [
+        RelRecord("HAS_CHAPTER", SYN, c),
+        RelRecord("HAS_ARTICLE", c, SYN_ARTICLE),
+        RelRecord("HAS_MEASURE", SYN_ARTICLE, NO_BUREAU),
+        RelRecord("HAS_MEASURE", SYN_ARTICLE, BAD_SPAN),
+        RelRecord("RESPONSIBLE_FOR", UNKNOWN_BUREAU, SYN_ARTICLE, {"lead": True}),
+        RelRecord("HANDLES", UNKNOWN_BUREAU, BAD_SPAN, {"lead": True}),
+    ])
+
+
+def _app(home, ontology, batches, finder: bool = True):
+    store = EmbeddedStore(home / "embedded", ontology)
+    store.write_many(batches)
+    store.close()
+    application = create_app(Settings(home=home))
+    if finder:
+        application.config[quality.TERM_FINDER] = partial(candidate_qualifications, Knowledge.build(ontology))
+    return application
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, ontology, policy_batches):
+    application = _app(tmp_path_factory.mktemp("dashboard-home"), ontology, [*policy_batches, synthetic_batch()])
+    yield application
+    application.extensions["policykg"].close()
+
+
+@pytest.fixture(scope="module")
+def changning_app(tmp_path_factory, ontology):
+    """Changning's document only, and no term finder configured."""
+    batches = [ontology_batch(ontology), document_batch(extract_file(CHANGNING), ontology)]
+    application = _app(tmp_path_factory.mktemp("dashboard-changning"), ontology, batches, finder=False)
+    yield application
+    application.extensions["policykg"].close()
+
+
+@pytest.fixture(scope="module")
+def body(app):
+    r = app.test_client().get("/api/dashboard?lang=zh")
+    assert r.status_code == 200
+    return r.get_json()
+
+
+@pytest.fixture(scope="module")
+def html(app):
+    r = app.test_client().get("/dashboard?lang=zh")
+    assert r.status_code == 200
+    return r.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def outline(app):
+    """Minhang's document from the existing JSON API: chapters, articles and their bureaus."""
+    client = app.test_client()
+    doc = next(d for d in client.get("/api/documents").get_json()["documents"]
+               if d["properties"]["title"] == MINHANG_TITLE)
+    return doc, client.get(f"/api/documents/{doc['id']}").get_json()["document"]
+
+
+def _chart(body, chart_id):
+    return next(c for c in body["charts"] if c["id"] == chart_id)
+
+
+# --- charts -------------------------------------------------------------------------------------
+def test_charts_count_nodes_and_measures(body, app):
+    counts = app.test_client().get("/api/stats").get_json()["nodes"]
+    types = {r["id"]: r["value"] for r in _chart(body, "node_types")["rows"]}
+    assert types == counts
+    assert types["PolicyDocument"] == 4
+    assert {r["label"] for r in _chart(body, "node_types")["rows"]} >= {"条款", "扶持措施"}  # the ontology's labels
+    themes = _chart(body, "themes")["rows"]
+    # every measure is counted once: the synthetic chapter is about no theme (2 measures)
+    assert sum(r["value"] for r in themes) == counts["Measure"]
+    assert themes[-1] == {"id": "", "label": MESSAGES["zh"]["dash_no_theme"], "value": 2}
+    assert "科技创新" in {r["label"] for r in themes}  # the data's theme names
+    forms = _chart(body, "support_forms")["rows"]
+    assert forms and all(r["value"] > 0 for r in forms)
+    assert [r["value"] for r in forms] == sorted((r["value"] for r in forms), reverse=True)
+
+
+def test_bureau_chart_counts_the_measures_each_bureau_handles(body, app, outline):
+    doc, _ = outline
+    graph = app.test_client().get(f"/api/documents/{doc['id']}/graph?measures=1").get_json()
+    handles = Counter(e["start"] for e in graph["edges"] if e["type"] == "HANDLES")
+    bars = _chart(body, "bureaus")["rows"]
+    assert len(bars) == min(analysis.TOP_BUREAUS, body["figures"]["bureaus_total"])
+    assert bars[0]["id"] == "minhang-economic-commission" and bars[0]["label"] == "区经委（闵行区）"
+    assert bars[0]["value"] == handles["minhang-economic-commission"] == max(handles.values())
+
+
+def test_page_has_a_table_for_every_chart(html, body):
+    for chart in body["charts"]:
+        start = html.index(f'id="chart-{chart["id"]}"')
+        part = html[start:html.index("</figure>", start)]
+        assert "<canvas" in part and "<table" in part and "<caption>" in part
+        assert part.count("<tr data-id=") == len(chart["rows"])
+        for row in chart["rows"][:3]:
+            assert f'data-value="{row["value"]}"' in part
+    assert '<details class="chart-data" open>' in html  # readable without scripts
+
+
+# --- network analysis ---------------------------------------------------------------------------
+def test_the_bureau_responsible_for_most_minhang_articles_is_the_most_central(body, outline):
+    _, doc = outline
+    per_bureau = Counter(b["name"] for c in doc["chapters"] for a in c["articles"] for b in a["bureaus"])
+    busiest, n = per_bureau.most_common(1)[0]
+    assert busiest == "区经委" and n == 33  # responsible for 33 of Minhang's 50 articles
+    bureaus = body["network"]["bureaus"]
+    assert bureaus[0]["id"] == "minhang-economic-commission" and bureaus[0]["label"] == "区经委（闵行区）"
+    assert bureaus[0]["betweenness"] == max(b["betweenness"] for b in bureaus)
+    assert bureaus[0]["degree"] > bureaus[1]["degree"]
+    quals = body["network"]["qualifications"]
+    assert {"高新技术企业", "专精特新中小企业"} <= {q["label"] for q in quals[:3]}
+    graph = body["network"]["graph"]
+    assert graph["edges"] > 0 and graph["approximate"] is False
+
+
+def test_communities_never_mix_districts(body):
+    co = body["network"]["co_responsibility"]
+    assert co["communities"] and 0 < co["modularity"] <= 1
+    for community in co["communities"]:
+        assert len({b["district"] for b in community["members"]}) == 1
+    first = {b["id"] for b in co["communities"][0]["members"]}
+    assert {"minhang-economic-commission", "minhang-commerce-commission"} <= first
+
+
+def test_qualifications_that_bridge_themes(body):
+    bridges = {b["label"]: b for b in body["network"]["bridges"]}
+    assert all(len(b["themes"]) >= 2 for b in bridges.values())
+    assert "高新技术企业" in bridges
+    assert len(bridges["高新技术企业"]["themes"]) >= 2
+
+
+# --- data quality -------------------------------------------------------------------------------
+def test_measure_without_bureau_is_listed(body, app):
+    check = body["quality"]["checks"]["measures_without_bureau"]
+    ids = {m["id"] for m in check["items"]}
+    assert NO_BUREAU in ids and BAD_SPAN not in ids
+    docs = app.test_client().get("/api/documents").get_json()["documents"]
+    nansha = next(d for d in docs if d["properties"].get("title") == NANSHA_TITLE)
+    per_doc = {d["title"]: d["count"] for d in check["documents"]}
+    # Nansha's document names no responsible units at all; the others name one for every measure
+    assert per_doc == {NANSHA_TITLE: nansha["counts"]["measures"], "合成测试文件": 1}
+    assert check["count"] == nansha["counts"]["measures"] + 1
+
+
+def test_document_without_effective_dates_is_listed(body):
+    check = body["quality"]["checks"]["documents_without_dates"]
+    # the shipped documents state their validity periods; the synthetic one states none
+    assert [(d["id"], d["missing"]) for d in check["items"]] == [(SYN, ["effective_from", "effective_until"])]
+
+
+def test_unknown_terms_awaiting_curation(body):
+    check = body["quality"]["checks"]["unknown_terms"]
+    assert [b["id"] for b in check["bureaus"]] == [UNKNOWN_BUREAU]
+    assert check["phrases_available"] is True
+    phrases = {p["phrase"]: p["occurrences"] for p in check["phrases"]}
+    # what `policykg extract data/policies/minhang-2024-industry.txt --unknown` prints
+    assert [(o["article"], o["district"]) for o in phrases["人力资源服务企业"]] == [(49, "闵行区")]
+    assert phrases[PHRASE][0]["article_id"] == SYN_ARTICLE and phrases[PHRASE][0]["sentence"] == S1.rstrip("。")
+    assert check["count"] == 1 + len(phrases)
+
+
+def test_every_shipped_qualification_is_required_by_some_measure(body):
+    assert body["quality"]["checks"]["unrequired_qualifications"] == {"count": 0, "items": []}
+
+
+def test_shacl_groups_the_broken_span(body):
+    shacl = body["quality"]["shacl"]
+    assert shacl["available"] and shacl["scope"] == "all" and shacl["conforms"] is False
+    assert shacl["triples"] > 10_000
+    group = next(g for g in shacl["groups"] if g["message"].startswith("a measure's text is not"))
+    assert group["constraint"] == "SPARQL" and group["severity"] == "Violation"
+    assert group["examples"] == [f"measure/{BAD_SPAN}"] and group["count"] == 1
+    assert shacl["results"] == sum(g["count"] for g in shacl["groups"])
+
+
+def test_quality_panel_on_the_page(html, body):
+    for anchor, count in (("check-measures-without-bureau", None), ("check-documents-without-dates", 1),
+                          ("check-unknown-terms", 3), ("check-unrequired-qualifications", 0)):
+        m = re.search(rf'id="{anchor}" data-count="(\d+)"', html)
+        assert m, anchor
+        if count is not None:
+            assert int(m.group(1)) == count, anchor
+    first = body["quality"]["checks"]["measures_without_bureau"]["items"][0]
+    assert f'<tr data-id="{first["id"]}">' in html and "合成测试文件 (测试区): 1" in html
+    assert PHRASE in html and "人力资源服务企业" in html
+    assert f"measure/{BAD_SPAN}" in html and 'data-conforms="false"' in html
+    assert XSS not in html and "&lt;img src=x onerror=alert(1)&gt;" in html  # markup in the data stays text
+
+
+def test_qualifications_only_other_documents_require(changning_app):
+    client = changning_app.test_client()
+    body = client.get("/api/dashboard").get_json()
+    check = body["quality"]["checks"]["unrequired_qualifications"]
+    items = {q["id"]: q for q in check["items"]}
+    assert items["patent-gold-award"]["label"] == "专利金奖"  # required only in Nansha's document
+    assert "high-tech-enterprise" not in items  # Changning requires it
+    # 专精特新"小巨人" is required only by Minhang, but holders count as 专精特新中小企业, which Changning requires
+    assert [b["id"] for b in items["little-giant"]["counts_for"]] == ["srdi-sme"]
+    assert body["quality"]["shacl"]["conforms"] is True
+    assert body["quality"]["checks"]["unknown_terms"]["phrases_available"] is False
+    page = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert 'id="check-unrequired-qualifications"' in page and "Patent gold award" in page
+    assert MESSAGES["en"]["dash_phrases_unavailable"] in page
+    assert MESSAGES["en"]["dash_shacl_conforms"].format(triples=body["quality"]["shacl"]["triples"]) in page
+
+
+def test_shacl_of_a_large_register_validates_the_documents_only(changning_app):
+    store = changning_app.extensions["policykg"].store
+    report = quality.shacl_report(store, register_limit=-1)
+    assert report["scope"] == "documents" and report["conforms"] is True and report["triples"] > 1000
+
+
+# --- API, language, caching, errors, hosts ---------------------------------------------------------
+def test_api_holds_everything_the_page_shows(body, html):
+    assert body["ok"] is True and set(body) == {"ok", "lang", "charts", "figures", "network", "quality"}
+    for b in body["network"]["bureaus"][:10]:
+        assert f'<tr data-id="{b["id"]}">' in html
+    for c in body["network"]["co_responsibility"]["communities"]:
+        assert all(f'data-id="{m["id"]}"' in html for m in c["members"])
+
+
+def test_language_switch(app):
+    client = app.test_client()
+    zh = client.get("/dashboard?lang=zh").get_data(as_text=True)
+    en = client.get("/dashboard?lang=en").get_data(as_text=True)
+    assert MESSAGES["zh"]["dash_heading"] in zh and MESSAGES["en"]["dash_heading"] not in zh
+    assert MESSAGES["en"]["dash_heading"] in en and 'lang="en"' in en
+    assert "Economic Commission (闵行区)" in en and "区经委（闵行区）" in zh  # the data's names, both languages
+    assert "Science and technology innovation" in en and "条款" in zh  # theme from the data, type from the ontology
+    assert 'id="nav-dashboard" href="/dashboard"' in zh
+    assert 'id="lang-switch" href="/dashboard?lang=en"' in zh
+    api = client.get("/api/dashboard?lang=en").get_json()
+    assert api["lang"] == "en" and _chart(api, "node_types")["title"] == MESSAGES["en"]["dash_chart_node_types"]
+
+
+def test_answers_are_computed_once_per_data_version(app):
+    cache = app.extensions["policykg"].cache
+    client = app.test_client()
+    client.get("/api/dashboard")
+    misses = cache.misses
+    client.get("/dashboard?lang=en")
+    client.get("/api/dashboard?lang=zh")
+    assert cache.misses == misses
+
+
+def test_store_down_gives_503(tmp_path):
+    app = create_app(Settings(home=tmp_path, backend="neo4j"))
+    client = app.test_client()
+    r = client.get("/dashboard")
+    assert r.status_code == 503 and r.mimetype == "text/html" and "Traceback" not in r.get_data(as_text=True)
+    r = client.get("/api/dashboard")
+    assert r.status_code == 503 and r.get_json()["ok"] is False
+    assert client.get("/static/dashboard.js").status_code == 200
+    assert client.get("/static/vendor/chartjs/chart.umd.min.js").status_code == 200
+
+
+def test_page_refers_to_no_external_host_and_has_no_inline_code(app, html):
+    en = app.test_client().get("/dashboard?lang=en").get_data(as_text=True)
+    for page in (html, en):
+        assert _own_external_urls(page) == []
+        for src in re.findall(r'(?:src|href)="([^"]*)"', page):
+            assert src.startswith(("/", "?", "#")) and not src.startswith("//"), src
+        parsed = _Tags(page)
+        assert parsed.inline == []
+        scripts = [a.get("src") for tag, a in parsed.tags if tag == "script"]
+        assert scripts == ["/static/vendor/chartjs/chart.umd.min.js", "/static/dashboard.js"]
+        for _tag, attrs in parsed.tags:
+            assert not [a for a in attrs if a.startswith("on") or a == "style"]
+    h = app.test_client().get("/dashboard").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in h and "unsafe-inline" not in h
+
+
+# --- both backends ------------------------------------------------------------------------------
+@pytest.mark.neo4j
+def test_same_figures_on_both_backends(loaded_stores, ontology):
+    """Every dashboard query runs on Neo4j and LadybugDB with the same answer."""
+    emb, neo = loaded_stores["embedded"], loaded_stores["neo4j"]
+    assert analysis.figures(neo) == analysis.figures(emb)
+    assert analysis.network(neo) == analysis.network(emb)
+    finder = partial(candidate_qualifications, Knowledge.build(ontology))
+    assert quality.checks(neo, finder) == quality.checks(emb, finder)
+    a, b = quality.shacl_report(neo, register_limit=-1), quality.shacl_report(emb, register_limit=-1)
+    assert a == b and a["scope"] == "documents"
+
+
+def test_phrases_from_the_stored_text_are_those_extract_unknown_finds_in_the_file(body):
+    """The dashboard reads the articles' stored text; `policykg extract --unknown` reads the file."""
+    from_file = {(a.number, p) for a in extract_file(MINHANG).articles for p in a.unknown_qualifications}
+    stored = {(o["article"], p["phrase"]) for p in body["quality"]["checks"]["unknown_terms"]["phrases"]
+              for o in p["occurrences"] if o["document"] == MINHANG_TITLE}
+    assert stored == from_file == {(49, "人力资源服务企业")}
