@@ -6,7 +6,8 @@ Command-line flags override them; nothing else reads the environment.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 BACKENDS = ("embedded", "neo4j")
@@ -24,6 +25,12 @@ class Settings:
     neo4j_database: str | None = None
     queries_dir: Path | None = None
     user: str = ""
+    # Web app: the most nodes a document graph draws at once (POLICYKG_GRAPH_LIMIT); the
+    # officer-only Cypher box is on only when an admin token is set (POLICYKG_ADMIN_TOKEN);
+    # the key that signs session cookies (POLICYKG_SECRET_KEY; else random per process).
+    graph_node_limit: int = 300
+    admin_token: str | None = field(default=None, repr=False)
+    secret_key: str | None = field(default=None, repr=False)
 
     @property
     def audit_log(self) -> Path:
@@ -64,4 +71,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         neo4j_database=env.get("NEO4J_DATABASE") or None,
         queries_dir=Path(queries) if queries else None,
         user=env.get("POLICYKG_USER") or env.get("USER") or "",
+        graph_node_limit=_positive_int(env, "POLICYKG_GRAPH_LIMIT", 300),
+        admin_token=env.get("POLICYKG_ADMIN_TOKEN") or None,
+        secret_key=env.get("POLICYKG_SECRET_KEY") or None,
     )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """``env[name]`` as a positive integer (``default`` when unset); anything else is refused.
+
+    >>> _positive_int({"N": "40"}, "N", 300), _positive_int({}, "N", 300)
+    (40, 300)
+    """
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {raw[:20]!r}")
+    return int(raw)

@@ -12,7 +12,7 @@ from policykg.errors import ParameterError
 from queries import lookup_choices, to_csv, to_json
 from webviz.context import cached, require_store, state
 from webviz.documents import article_details, get_document, list_documents
-from webviz.graphview import document_graph
+from webviz.explore import DEFAULT_NEIGHBOURS, MAX_NEIGHBOURS, GraphFilter, explore_document, neighbours
 from webviz.i18n import current_lang, msg
 from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
 from webviz.search import document_index, search_document
@@ -54,13 +54,44 @@ def document(doc_id: str) -> Response:
 
 @api.get("/documents/<doc_id>/graph")
 def document_graph_json(doc_id: str) -> Response:
-    """Nodes and edges of one document (``?measures=1`` adds measures) for drawing."""
-    measures = flag("measures")
-    graph = cached(("graph", doc_id, measures, current_lang()),
-                   lambda store: document_graph(store, state().ontology, doc_id, measures=measures))
-    if graph is None:
+    """Nodes and edges of one document for drawing, filtered and capped (webviz.explore):
+    ``?chapter=&theme=&bureau=&support=`` (ids), ``types=Article,Bureau`` (node labels;
+    ``measures=1`` adds measures), ``limit=`` (at most the configured POLICYKG_GRAPH_LIMIT).
+    Besides nodes and edges: ``total`` nodes kept by the filters, ``shown`` nodes drawn,
+    the ``filters`` applied and the ``facets`` the filters offer."""
+    flag("measures")  # 400 for a value that is not a boolean
+    ont = state().ontology
+    flt = GraphFilter.from_args(request.args, ont)
+    cap = state().settings.graph_node_limit
+    limit = int_arg("limit", cap, 1, cap)
+    index = cached(("search-index", doc_id, current_lang()), lambda store: document_index(store, ont, doc_id))
+    if index is None:
         abort(404, msg("no_such_document"))
-    return jsonify({"ok": True, **graph})
+    return jsonify({"ok": True, **explore_document(index, ont, doc_id, flt, limit)})
+
+
+@api.get("/nodes/<node_id>/neighbours")
+def node_neighbours(node_id: str) -> Response:
+    """A node and its neighbours in the whole graph (either direction), at most ``?limit=``
+    (default 50, at most 200), with ``total`` (all its distinct neighbours) and ``shown``."""
+    limit = int_arg("limit", DEFAULT_NEIGHBOURS, 1, MAX_NEIGHBOURS)
+    found = cached(("neighbours", node_id, limit, current_lang()),
+                   lambda store: neighbours(store, state().ontology, node_id, limit))
+    if found is None:
+        abort(404, msg("no_such_node"))
+    return jsonify({"ok": True, **found})
+
+
+def int_arg(name: str, default: int, low: int, high: int) -> int:
+    """A whole-number query parameter (``default`` when absent), at most ``high``; anything
+    that is not a number of at least ``low`` is a ParameterError."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < low:
+        raise ParameterError(f"{name} must be a whole number of at least {low}, got {raw[:20]!r}",
+                             where=f"?{name}=", hint=f"at most {high}")
+    return min(int(raw), high)
 
 
 @api.get("/documents/<doc_id>/search")

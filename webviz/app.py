@@ -12,11 +12,14 @@ from graph import open_store
 from ontology import load_ontology
 from policykg.errors import StoreUnavailableError
 from policykg.settings import Settings, load_settings
-from webviz import i18n
+from webviz import csrf, i18n
+from webviz.admin import admin
 from webviz.api import api
 from webviz.context import EXTENSION, WebState
+from webviz.dashboard import dashboard
 from webviz.enterprises import enterprise_pages
 from webviz.errors import register_error_handlers
+from webviz.exports import exports
 from webviz.pages import pages
 from webviz.querypages import query_pages
 
@@ -56,10 +59,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         st = WebState(settings, ontology, None, exc)
     app.extensions[EXTENSION] = st
     i18n.init_app(app)
+    csrf.init_app(app, settings.secret_key)
     app.register_blueprint(pages)
     app.register_blueprint(query_pages)
     app.register_blueprint(enterprise_pages)
+    app.register_blueprint(dashboard)
     app.register_blueprint(api)
+    app.register_blueprint(admin)
+    app.register_blueprint(exports)
     register_error_handlers(app)
     app.after_request(_security_headers)
     return app

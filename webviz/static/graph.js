@@ -3,18 +3,28 @@
  * enterprise's explanation path embedded in #graph[data-graph] (JSON in an attribute,
  * never a script; data-layout="levels" draws nodes in columns by their ``level``). On a
  * document's graph, #node-search finds nodes by name or ontology alias through the API
- * and adds a match that is not drawn yet next to its neighbours. Every text from the data
- * is set as text (textContent, vis-network string titles), never as HTML. */
+ * and adds a match that is not drawn yet next to its neighbours. A document's graph also
+ * has filters (#graph-filters: chapter, theme, bureau, support form, node types; their
+ * state is kept in the page's URL, so a view is a permalink), a "showing N of M" note when
+ * the API capped the drawing (#graph-cap), a fit button (#graph-fit) and, in the details
+ * panel, a button that adds a node's neighbours from #graph[data-neighbours-url]. Every
+ * text from the data is set as text (textContent, vis-network string titles), never as
+ * HTML. */
 (function () {
   "use strict";
 
   var container = document.getElementById("graph");
   if (!container || !window.vis || !window.vis.Network) { return; }
   var messages = JSON.parse(container.getAttribute("data-messages") || "{}");
+  var extra = JSON.parse(container.getAttribute("data-explore-messages") || "{}");
+  Object.keys(extra).forEach(function (k) { messages[k] = extra[k]; });
   var baseUrl = container.getAttribute("data-graph-url");
+  var neighboursUrl = container.getAttribute("data-neighbours-url");
   var embedded = container.getAttribute("data-graph");
   var statusEl = document.getElementById("graph-status");
-  var toggle = document.getElementById("toggle-measures");
+  var filtersForm = document.getElementById("graph-filters");
+  var capEl = document.getElementById("graph-cap");
+  var fitButton = document.getElementById("graph-fit");
   var picker = document.getElementById("node-picker");
   var detailsBody = document.getElementById("details-body");
   var detailsHint = document.getElementById("details-hint");
@@ -29,8 +39,15 @@
   var data = null;
   var nodesById = {};
   var edgesById = {};
+  var expanded = {};  // node id -> {shown, total} of its last neighbour expansion
 
   function setStatus(text) { statusEl.textContent = text; }
+
+  function fill(template, values) {
+    return Object.keys(values).reduce(function (text, k) {
+      return text.split("{" + k + "}").join(String(values[k]));
+    }, template || "");
+  }
 
   function textColourOn(hex) {
     var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
@@ -116,6 +133,7 @@
     var h = document.createElement("h3");
     h.textContent = n.caption;
     detailsBody.appendChild(h);
+    detailsBody.appendChild(detailActions(id));
     var dl = document.createElement("dl");
     addField(dl, messages.node_type || "type", t.name, false);
     var shown = {};
@@ -132,14 +150,23 @@
     var links = data.edges.filter(function (e) { return e.start === id || e.end === id; });
     if (links.length) {
       var h4 = document.createElement("h3");
-      h4.textContent = messages.relationships || "";
+      h4.textContent = messages.neighbours_heading || messages.relationships || "";
       detailsBody.appendChild(h4);
       var ul = document.createElement("ul");
+      ul.className = "neighbour-list";
       links.forEach(function (e) {
-        var other = nodesById[e.start === id ? e.end : e.start];
+        var otherId = e.start === id ? e.end : e.start;
+        var other = nodesById[otherId];
         var li = document.createElement("li");
         var rt = data.relationship_types[e.type] || { name: e.type };
-        li.textContent = (e.start === id ? "→ " : "← ") + rt.name + ": " + (other ? other.caption : "");
+        li.appendChild(document.createTextNode((e.start === id ? "→ " : "← ") + rt.name + ": "));
+        var link = document.createElement("button");
+        link.type = "button";
+        link.className = "link-button";
+        link.setAttribute("data-node-id", otherId);
+        link.textContent = other ? other.caption : otherId;
+        link.addEventListener("click", function () { select(otherId); });
+        li.appendChild(link);
         ul.appendChild(li);
       });
       detailsBody.appendChild(ul);
@@ -271,6 +298,13 @@
     options.edges = { smooth: false };
     network = new vis.Network(container, visData, options);
     container.policykgNetwork = network;  // for the browser test and for debugging
+    expanded = {};
+    showCap();
+    if (!data.nodes.length) {  // nothing to lay out: no stabilisation event will come
+      container.setAttribute("data-node-count", "0");
+      container.setAttribute("data-edge-count", "0");
+      setStatus("");
+    }
     // Once laid out, freeze the layout (no CPU spent on physics) and say so on the container.
     network.once("stabilizationIterationsDone", function () {
       network.setOptions({ physics: false });
@@ -299,8 +333,7 @@
       draw();
       return;
     }
-    var measures = toggle && toggle.checked ? "1" : "0";
-    var url = baseUrl + (baseUrl.indexOf("?") < 0 ? "?" : "&") + "measures=" + measures;
+    var url = baseUrl + (baseUrl.indexOf("?") < 0 ? "?" : "&") + filterQuery(filterState, true);
     fetch(url, { headers: { Accept: "application/json" } })
       .then(function (r) {
         return r.json().then(function (body) {
@@ -308,7 +341,7 @@
           return body;
         });
       })
-      .then(function (body) { data = body; draw(); })
+      .then(function (body) { data = body; showFilters(body); draw(); })
       .catch(function (err) { setStatus((messages.load_failed || "") + ": " + err.message); });
   }
 
@@ -320,11 +353,179 @@
     showDetails(id);
   }
 
+  // --- details actions: focus, expand neighbours ------------------------------------------
+
+  function detailActions(id) {
+    var box = document.createElement("p");
+    box.className = "detail-actions";
+    var focus = document.createElement("button");
+    focus.type = "button";
+    focus.className = "button secondary";
+    focus.id = "focus-node";
+    focus.textContent = messages.focus_node || "focus";
+    focus.addEventListener("click", function () { network.focus(id, { scale: 1.1, animation: false }); });
+    box.appendChild(focus);
+    if (neighboursUrl) {
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "button secondary";
+      more.id = "expand-neighbours";
+      more.textContent = messages.expand_neighbours || "expand";
+      more.addEventListener("click", function () { expand(id, more); });
+      box.appendChild(more);
+    }
+    if (expanded[id]) {
+      var note = document.createElement("span");
+      note.className = "muted neighbour-status";
+      note.textContent = " " + fill(messages.neighbours_shown, expanded[id]);
+      box.appendChild(note);
+    }
+    return box;
+  }
+
+  // Fetch a node's neighbours in the whole graph and add those not drawn yet.
+  function expand(id, button) {
+    button.disabled = true;
+    var url = neighboursUrl.replace("__ID__", encodeURIComponent(id));
+    fetch(url, { headers: { Accept: "application/json" } })
+      .then(function (r) {
+        return r.json().then(function (body) {
+          if (!r.ok || !body.ok) { throw new Error(body.error || String(r.status)); }
+          return body;
+        });
+      })
+      .then(function (body) {
+        addElements(body);
+        expanded[id] = { shown: body.shown, total: body.total };
+        if (detailsBody.getAttribute("data-node-id") === id) { showDetails(id); }
+        detailsBody.setAttribute("data-expanded", id);
+      })
+      .catch(function (err) {
+        button.disabled = false;
+        setStatus((messages.neighbours_failed || "") + ": " + err.message);
+      });
+  }
+
+  // --- filters (document graph) -------------------------------------------------------------
+
+  var FILTER_KEYS = ["chapter", "theme", "bureau", "support"];
+  var DEFAULT_TYPES = ["PolicyDocument", "Chapter", "Article", "Bureau"];
+  var filterState = { chapter: "", theme: "", bureau: "", support: "", types: DEFAULT_TYPES.slice() };
+  var facetsShown = false;
+
+  function filtersFromUrl() {
+    var q = new URLSearchParams(window.location.search);
+    var state = { types: q.get("types") ? q.get("types").split(",").filter(Boolean) : DEFAULT_TYPES.slice() };
+    FILTER_KEYS.forEach(function (k) { state[k] = q.get(k) || ""; });
+    if (/^(1|true|yes|on)$/i.test(q.get("measures") || "") && state.types.indexOf("Measure") < 0) {
+      state.types.push("Measure");
+    }
+    return state;
+  }
+
+  function filtersFromControls() {
+    var state = { types: [] };
+    FILTER_KEYS.forEach(function (k) {
+      var el = document.getElementById("filter-" + k);
+      state[k] = el ? el.value : "";
+    });
+    filtersForm.querySelectorAll("input[name=types]").forEach(function (box) {
+      if (box.checked) { state.types.push(box.value); }
+    });
+    return state;
+  }
+
+  // The query string of a filter state; ``full`` for the API (types always named), else
+  // the page's permalink (defaults left out).
+  function filterQuery(state, full) {
+    var q = new URLSearchParams();
+    FILTER_KEYS.forEach(function (k) { if (state[k]) { q.set(k, state[k]); } });
+    if (full || state.types.join(",") !== DEFAULT_TYPES.join(",")) { q.set("types", state.types.join(",")); }
+    return q.toString();
+  }
+
+  // Put the filters into the address bar (and into the language switch link), so that
+  // reloading, bookmarking or switching language keeps the view.
+  function rememberFilters() {
+    var own = new URLSearchParams(filterQuery(filterState, false));
+    var page = new URLSearchParams(window.location.search);
+    ["measures", "types"].concat(FILTER_KEYS).forEach(function (k) { page.delete(k); });
+    own.forEach(function (v, k) { page.set(k, v); });
+    var text = page.toString();
+    window.history.replaceState(null, "", window.location.pathname + (text ? "?" + text : ""));
+    var sw = document.getElementById("lang-switch");
+    if (sw) {
+      var target = new URL(sw.getAttribute("href"), window.location.href);
+      var lang = target.searchParams.get("lang");
+      target.search = "";
+      page.forEach(function (v, k) { if (k !== "lang") { target.searchParams.set(k, v); } });
+      if (lang) { target.searchParams.set("lang", lang); }
+      sw.setAttribute("href", target.pathname + target.search);
+    }
+  }
+
+  function fillSelect(select, items, label) {
+    while (select.options.length > 1) { select.remove(1); }
+    items.forEach(function (item) {
+      var opt = document.createElement("option");
+      opt.value = item.id;
+      opt.textContent = label(item);
+      select.appendChild(opt);
+    });
+  }
+
+  // Fill the filters' choices from the answer's facets (once) and set every control to the
+  // filters the server applied.
+  function showFilters(body) {
+    if (!filtersForm || !body.facets) { return; }
+    var f = body.facets;
+    var count = function (item) {
+      return fill(messages.filter_articles || "{caption}", { caption: item.caption, n: item.articles });
+    };
+    if (!facetsShown) {
+      var themeName = {};
+      f.themes.forEach(function (t) { themeName[t.id] = t.caption; });
+      fillSelect(document.getElementById("filter-chapter"), f.chapters, function (c) {
+        var themes = c.themes.map(function (t) { return themeName[t] || t; }).join("、");
+        return count(c) + (themes ? " · " + themes : "");
+      });
+      fillSelect(document.getElementById("filter-theme"), f.themes, count);
+      fillSelect(document.getElementById("filter-bureau"), f.bureaus, count);
+      fillSelect(document.getElementById("filter-support"), f.support_forms, count);
+      filtersForm.querySelectorAll("[data-type-filter]").forEach(function (label) {
+        label.hidden = !f.types[label.getAttribute("data-type-filter")];
+      });
+      facetsShown = true;
+    }
+    var applied = body.filters;
+    FILTER_KEYS.forEach(function (k) {
+      var el = document.getElementById("filter-" + k);
+      if (el) { el.value = applied[k] || ""; }
+    });
+    filtersForm.querySelectorAll("input[name=types]").forEach(function (box) {
+      box.checked = applied.types.indexOf(box.value) >= 0;
+    });
+    filterState = { chapter: applied.chapter, theme: applied.theme, bureau: applied.bureau,
+                    support: applied.support, types: applied.types.slice() };
+    filtersForm.setAttribute("data-ready", "1");
+  }
+
+  // "Showing N of M" when the API drew fewer nodes than the filters keep.
+  function showCap() {
+    if (typeof data.total !== "number") { return; }
+    container.setAttribute("data-total", String(data.total));
+    container.setAttribute("data-shown", String(data.shown));
+    if (!capEl) { return; }
+    capEl.textContent = data.total > data.shown ? fill(messages.graph_capped, { shown: data.shown, total: data.total })
+      : data.total === 0 ? (messages.graph_filtered_empty || "") : "";
+    capEl.hidden = !capEl.textContent;
+  }
+
   // --- search ---------------------------------------------------------------------------
 
-  // Add the nodes and edges of a search answer that are not drawn yet, each placed near
-  // the drawn nodes it is linked to (the layout is frozen, so nothing else moves).
-  function addFromSearch(body) {
+  // Add the nodes and edges of a search or neighbours answer that are not drawn yet, each
+  // placed near the drawn nodes it is linked to (the layout is frozen, so nothing else moves).
+  function addElements(body) {
     var fresh = body.nodes.filter(function (n) { return !nodesById[n.id]; });
     var edges = body.edges.filter(function (e) { return !edgesById[e.id]; });
     if (!fresh.length && !edges.length) { return; }
@@ -334,22 +535,39 @@
     ids.forEach(function (k) { centre.x += placed[k].x / ids.length; centre.y += placed[k].y / ids.length; });
     var around = {};  // how many new nodes were put around each anchor so far
     var pending = fresh.slice();
+
+    function anchorOf(n) {  // the middle of the placed nodes ``n`` is linked to, or null
+      var near = body.edges.filter(function (e) { return e.start === n.id || e.end === n.id; })
+        .map(function (e) { return placed[e.start === n.id ? e.end : e.start]; })
+        .filter(Boolean);
+      if (!near.length) { return null; }
+      var x = 0, y = 0;
+      near.forEach(function (p) { x += p.x / near.length; y += p.y / near.length; });
+      return { x: x, y: y, key: Math.round(x) + "," + Math.round(y) };
+    }
+
+    var sharing = {};  // how many new nodes share each anchor (first round)
+    pending.forEach(function (n) {
+      var a = anchorOf(n);
+      if (a) { sharing[a.key] = (sharing[a.key] || 0) + 1; }
+    });
     while (pending.length) {
       var progress = false;
       pending = pending.filter(function (n) {
-        var near = body.edges.filter(function (e) { return e.start === n.id || e.end === n.id; })
-          .map(function (e) { return placed[e.start === n.id ? e.end : e.start]; })
-          .filter(Boolean);
-        if (!near.length) { return true; }
-        var x = 0, y = 0;
-        near.forEach(function (p) { x += p.x / near.length; y += p.y / near.length; });
-        // Outwards from the middle of the drawing, fanned out when several share an anchor.
-        var key = Math.round(x) + "," + Math.round(y);
-        var k = around[key] || 0;
-        around[key] = k + 1;
-        var angle = (x === centre.x && y === centre.y ? 0 : Math.atan2(y - centre.y, x - centre.x)) +
-          (k % 2 ? 1 : -1) * Math.ceil(k / 2) * 0.5;
-        placed[n.id] = { x: x + 110 * Math.cos(angle), y: y + 110 * Math.sin(angle) };
+        var a = anchorOf(n);
+        if (!a) { return true; }
+        var k = around[a.key] || 0;
+        var many = sharing[a.key] || 0;
+        around[a.key] = k + 1;
+        if (many > 6) {  // a node's neighbours: a ring around it, wider the more there are
+          var r = Math.max(130, 10 * many);
+          var t = 2 * Math.PI * k / many;
+          placed[n.id] = { x: a.x + r * Math.cos(t), y: a.y + r * Math.sin(t) };
+        } else {  // outwards from the middle of the drawing, fanned out when a few share an anchor
+          var angle = (a.x === centre.x && a.y === centre.y ? 0 : Math.atan2(a.y - centre.y, a.x - centre.x)) +
+            (k % 2 ? 1 : -1) * Math.ceil(k / 2) * 0.5;
+          placed[n.id] = { x: a.x + 110 * Math.cos(angle), y: a.y + 110 * Math.sin(angle) };
+        }
         progress = true;
         return false;
       });
@@ -394,7 +612,7 @@
       small.textContent = m.type + (m.matched !== m.caption ? " · " + m.matched : "");
       button.appendChild(small);
       button.addEventListener("click", function () {
-        addFromSearch(body);
+        addElements(body);
         select(m.id);
         searchList.hidden = true;  // out of the drawing's way; focusing the box shows it again
       });
@@ -455,6 +673,27 @@
   if (picker) {
     picker.addEventListener("change", function () { if (picker.value) { select(picker.value); } });
   }
-  if (toggle) { toggle.addEventListener("change", load); }
+  if (fitButton) {
+    fitButton.addEventListener("click", function () {
+      if (network) { network.fit({ animation: false }); }
+    });
+  }
+  if (filtersForm) {
+    filterState = filtersFromUrl();
+    filtersForm.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    filtersForm.addEventListener("change", function () {
+      filterState = filtersFromControls();
+      rememberFilters();
+      load();
+    });
+    var reset = document.getElementById("filter-reset");
+    if (reset) {
+      reset.addEventListener("click", function () {
+        filterState = { chapter: "", theme: "", bureau: "", support: "", types: DEFAULT_TYPES.slice() };
+        rememberFilters();
+        load();
+      });
+    }
+  }
   load();
 }());

@@ -1,0 +1,406 @@
+"""Explore (issue 6, items 1 and 8): the document graph's filters and cap, a node's
+neighbours, and the officer-only Cypher box, with Flask's test client against real stores:
+an embedded build of data/policies/ plus one hostile document, and the session's Neo4j.
+
+Counts are checked by hand against data/policies/minhang-2024-industry.txt: chapter (一)
+holds articles 1-7 and chapter (三) articles 14-21; 区科委 is named in the responsibility
+notes of 12 articles (2, 3, 6, 15, 18, 19, 34, 43, 44, 47, 49, 50); only articles 44 and
+45 give interest subsidies (贴息/利息补贴), with the bureaus 区财政局、区科委、区经委、
+区市场监管局 between them; article 19 has three measures and three bureaus.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from graph import Batch, NodeRecord, RelRecord
+from graph.embedded_store import EmbeddedStore
+from policykg.settings import Settings, load_settings
+from webviz import create_app
+from webviz.i18n import MESSAGES
+
+MINHANG_TITLE = "闵行区关于产业高质量发展的政策意见(试行)"
+TOKEN = "correct horse battery staple"
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(2)>'
+XSS_DOC = "doc-xssexplore01"
+XSS_BUREAU = "bureau-xss-explore"
+OUTLINE = {"PolicyDocument", "Chapter", "Article", "Bureau"}
+
+
+def hostile_batch() -> Batch:
+    """A document whose bureau and article names are markup."""
+    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
+    return Batch.of(XSS_DOC, [
+        NodeRecord("PolicyDocument", XSS_DOC, {"title": IMG, "district": SCRIPT}),
+        NodeRecord("Chapter", c, {"number": 1, "title": SCRIPT, "document_id": XSS_DOC}),
+        NodeRecord("Article", a, {"number": 1, "title": IMG, "text": SCRIPT, "document_id": XSS_DOC}),
+        NodeRecord("Bureau", XSS_BUREAU, {"name": SCRIPT, "known": False}),
+    ], [
+        RelRecord("HAS_CHAPTER", XSS_DOC, c),
+        RelRecord("HAS_ARTICLE", c, a),
+        RelRecord("RESPONSIBLE_FOR", XSS_BUREAU, a, {"lead": True}),
+    ])
+
+
+@pytest.fixture(scope="module")
+def embedded_home(tmp_path_factory, ontology, policy_batches) -> Path:
+    home = tmp_path_factory.mktemp("explore-home")
+    store = EmbeddedStore(home / "embedded", ontology)
+    store.write_many([*policy_batches, hostile_batch()])
+    store.close()
+    return home
+
+
+def _settings(request, embedded_home: Path, tmp_path: Path, **extra) -> Settings:
+    if request.param == "embedded":
+        return Settings(home=embedded_home, **extra)
+    request.getfixturevalue("loaded_stores")  # Neo4j holds the shipped documents
+    server = request.getfixturevalue("neo4j_server")
+    return Settings(home=tmp_path, backend="neo4j", neo4j_uri=server["uri"], neo4j_user=server["user"],
+                    neo4j_password=server["password"], neo4j_database=server["database"], **extra)
+
+
+BACKENDS = ["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_app(request, embedded_home, tmp_path):
+    """A factory of apps on this backend with the given settings; closed after the test."""
+    apps = []
+
+    def make(**extra):
+        app = create_app(_settings(request, embedded_home, tmp_path, **extra))
+        apps.append(app)
+        return app
+
+    make.backend = request.param
+    make.home = embedded_home if request.param == "embedded" else tmp_path
+    yield make
+    for app in apps:
+        app.extensions["policykg"].close()
+
+
+@pytest.fixture
+def client(make_app):
+    return make_app().test_client()
+
+
+@pytest.fixture
+def embedded_app(embedded_home):
+    """An app on the embedded build only (which holds the hostile document)."""
+    apps = []
+
+    def make(**extra):
+        app = create_app(Settings(home=embedded_home, **extra))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["policykg"].close()
+
+
+def _minhang(client) -> str:
+    docs = client.get("/api/documents").get_json()["documents"]
+    return next(d["id"] for d in docs if d["properties"]["title"] == MINHANG_TITLE)
+
+
+def _graph(client, doc_id: str, query: str = "") -> dict:
+    r = client.get(f"/api/documents/{doc_id}/graph?{query}")
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def _articles(g: dict) -> list[int]:
+    return sorted(n["properties"]["number"] for n in g["nodes"] if n["label"] == "Article")
+
+
+def _labels(g: dict) -> Counter:
+    return Counter(n["label"] for n in g["nodes"])
+
+
+def _consistent(g: dict) -> None:
+    ids = {n["id"] for n in g["nodes"]}
+    assert len(ids) == len(g["nodes"]) == g["shown"] <= g["total"]
+    assert all(e["start"] in ids and e["end"] in ids for e in g["edges"])
+
+
+# --- filters -------------------------------------------------------------------------------
+
+def test_unfiltered_graph_is_the_outline_with_counts_and_facets(client):
+    doc = _minhang(client)
+    g = _graph(client, doc)
+    _consistent(g)
+    assert _labels(g) == {"PolicyDocument": 1, "Chapter": 9, "Article": 50, "Bureau": 9}
+    assert g["total"] == g["shown"] == 69
+    assert g["filters"] == {"chapter": "", "theme": "", "bureau": "", "support": "",
+                            "types": ["PolicyDocument", "Chapter", "Article", "Bureau"]}
+    f = g["facets"]
+    assert [c["articles"] for c in f["chapters"]] == [7, 6, 8, 5, 6, 8, 3, 5, 2]  # sums to 50
+    assert {b["caption"]: b["articles"] for b in f["bureaus"]}["区科委"] == 12
+    assert {s["id"]: s["articles"] for s in f["support_forms"]}["interest"] == 2
+    assert len(f["themes"]) == 9 and f["types"]["Measure"] > 100
+    assert _labels(_graph(client, doc, "measures=1"))["Measure"] == f["types"]["Measure"]
+
+
+FILTER_CASES = [
+    # (query, article numbers kept, expected node counts per label)
+    ("chapter={doc}-c1", list(range(1, 8)), {"PolicyDocument": 1, "Chapter": 1, "Article": 7}),
+    ("chapter={doc}-c3", list(range(14, 22)), {"PolicyDocument": 1, "Chapter": 1, "Article": 8}),
+    ("theme=innovation", list(range(1, 8)), {"Chapter": 1, "Article": 7}),
+    ("bureau=minhang-science-commission", [2, 3, 6, 15, 18, 19, 34, 43, 44, 47, 49, 50], {"Article": 12}),
+    ("chapter={doc}-c1&bureau=minhang-science-commission", [2, 3, 6], {"Chapter": 1, "Article": 3}),
+    ("support=interest", [44, 45], {"Chapter": 1, "Article": 2, "Bureau": 4}),
+    ("support=interest&measures=1", [44, 45], {"Article": 2, "Bureau": 4, "Measure": 4}),
+    ("types=Article,Bureau", list(range(1, 51)), {"Article": 50, "Bureau": 9, "Chapter": 0, "PolicyDocument": 0}),
+    ("types=Chapter,Theme", [], {"Chapter": 9, "Theme": 9, "Article": 0}),
+]
+
+
+@pytest.mark.parametrize(("query", "articles", "counts"), FILTER_CASES, ids=[c[0] for c in FILTER_CASES])
+def test_filters_narrow_the_graph(client, query, articles, counts):
+    doc = _minhang(client)
+    g = _graph(client, doc, query.format(doc=doc))
+    _consistent(g)
+    assert _articles(g) == articles
+    labels = _labels(g)
+    for label, n in counts.items():
+        assert labels[label] == n, label
+    assert g["total"] == g["shown"] == len(g["nodes"])
+
+
+def test_filtered_graph_keeps_the_edges_between_what_it_draws(client):
+    doc = _minhang(client)
+    g = _graph(client, doc, "support=interest&measures=1")
+    types = Counter(e["type"] for e in g["edges"])
+    assert types["HAS_CHAPTER"] == 1 and types["HAS_ARTICLE"] == 2 and types["HAS_MEASURE"] == 4
+    # 44 names four bureaus, 45 two (区财政局、区经委)
+    assert types["RESPONSIBLE_FOR"] == 6
+    concepts = _graph(client, doc, "support=interest&measures=1&types=Article,Measure,SupportForm")
+    forms = {n["id"] for n in concepts["nodes"] if n["label"] == "SupportForm"}
+    assert "interest" in forms  # concepts are drawn next to the measures that point to them
+    assert not [n for n in concepts["nodes"] if n["label"] == "SupportForm" and not any(
+        e["end"] == n["id"] for e in concepts["edges"])]
+
+
+def test_bad_filters_are_400_naming_the_parameter(client):
+    doc = _minhang(client)
+    for query, where in (("chapter=nope", "?chapter="), ("theme=nope", "?theme="), ("bureau=nope", "?bureau="),
+                         ("support=nope", "?support="), ("types=Article,Nope", "?types="), ("limit=0", "?limit="),
+                         ("limit=abc", "?limit="), ("measures=maybe", "?measures=")):
+        r = client.get(f"/api/documents/{doc}/graph?{query}")
+        assert r.status_code == 400, query
+        assert r.get_json()["ok"] is False and r.get_json()["where"] == where
+    assert client.get("/api/documents/no-such-doc/graph?chapter=x").status_code == 404
+
+
+# --- cap -----------------------------------------------------------------------------------
+
+def test_graph_is_capped_with_shown_and_total(make_app):
+    client = make_app(graph_node_limit=40).test_client()
+    doc = _minhang(client)
+    g = _graph(client, doc)
+    _consistent(g)
+    assert (g["shown"], g["total"]) == (40, 69)
+    labels = _labels(g)
+    assert labels["PolicyDocument"] == 1 and labels["Chapter"] < 9  # the document's beginning, in order
+    chapters = sorted(n["properties"]["number"] for n in g["nodes"] if n["label"] == "Chapter")
+    assert chapters == list(range(1, len(chapters) + 1))
+    assert _graph(client, doc, "limit=1000")["shown"] == 40  # ?limit= never raises the cap
+    assert (_graph(client, doc, "limit=10")["shown"], _graph(client, doc, "limit=10")["total"]) == (10, 69)
+    narrowed = _graph(client, doc, f"chapter={doc}-c3")  # a filter brings it under the cap
+    assert narrowed["shown"] == narrowed["total"] == 14
+    with_measures = _graph(client, doc, "measures=1")
+    assert with_measures["shown"] == 40 and with_measures["total"] == 69 + with_measures["facets"]["types"]["Measure"]
+
+
+def test_cap_message_and_explore_strings_in_both_languages(client):
+    for lang in ("zh", "en"):
+        text = MESSAGES[lang]["graph_capped"].format(shown=40, total=69)
+        assert "40" in text and "69" in text
+    page = client.get(f"/documents/{_minhang(client)}/graph?lang=en").get_data(as_text=True)
+    assert 'id="graph-cap"' in page and 'id="graph-filters"' in page and 'id="graph-fit"' in page
+    messages = json.loads(re.search(r"data-explore-messages='([^']*)'", page).group(1).replace("&#34;", '"')
+                          .replace("&amp;", "&"))
+    assert messages["graph_capped"] == MESSAGES["en"]["graph_capped"]
+    assert "Showing {shown} of {total} nodes" in messages["graph_capped"]
+
+
+def test_graph_limit_setting_from_the_environment():
+    assert load_settings({"POLICYKG_GRAPH_LIMIT": "40"}).graph_node_limit == 40
+    assert load_settings({}).graph_node_limit == 300
+    with pytest.raises(ValueError, match="POLICYKG_GRAPH_LIMIT"):
+        load_settings({"POLICYKG_GRAPH_LIMIT": "-3"})
+    s = load_settings({"POLICYKG_ADMIN_TOKEN": TOKEN, "POLICYKG_SECRET_KEY": "k" * 40})
+    assert s.admin_token == TOKEN and s.secret_key == "k" * 40
+    assert TOKEN not in repr(s) and "k" * 40 not in repr(s)
+
+
+# --- neighbours ----------------------------------------------------------------------------
+
+def test_neighbours_of_an_article(client):
+    doc = _minhang(client)
+    a19 = f"{doc}-c3-a19"
+    r = client.get(f"/api/nodes/{a19}/neighbours")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["id"] == a19 and body["total"] == body["shown"] == 7
+    assert body["nodes"][0]["id"] == a19
+    neighbours = body["nodes"][1:]
+    assert Counter(n["label"] for n in neighbours) == {"Chapter": 1, "Measure": 3, "Bureau": 3}
+    assert {n["caption"] for n in neighbours if n["label"] == "Bureau"} == {"区经委", "区科委", "区商务委"}
+    edges = {(e["type"], e["start"], e["end"]) for e in body["edges"]}
+    assert ("HAS_ARTICLE", f"{doc}-c3", a19) in edges  # directions as stored
+    assert ("HAS_MEASURE", a19, f"{doc}-c3-a19-m2") in edges
+    assert ("RESPONSIBLE_FOR", "minhang-science-commission", a19) in edges
+
+    capped = client.get(f"/api/nodes/{a19}/neighbours?limit=2").get_json()
+    assert (capped["shown"], capped["total"], len(capped["nodes"])) == (2, 7, 3)
+    assert all(e["start"] == a19 or e["end"] == a19 for e in capped["edges"])
+    assert client.get("/api/nodes/no-such-node/neighbours").status_code == 404
+    bad = client.get(f"/api/nodes/{a19}/neighbours?limit=abc")
+    assert bad.status_code == 400 and bad.get_json()["where"] == "?limit="
+
+
+def test_neighbours_cross_documents(client):
+    """A qualification's neighbours are the measures of every document that require it."""
+    body = client.get("/api/nodes/high-tech-enterprise/neighbours?limit=200").get_json()
+    docs = {n["properties"].get("document_id") for n in body["nodes"] if n["label"] == "Measure"}
+    assert len(docs) == 3 and body["total"] >= body["shown"] >= 3
+
+
+def test_neighbours_carry_hostile_names_as_data(embedded_app):
+    client = embedded_app().test_client()
+    r = client.get(f"/api/nodes/{XSS_BUREAU}/neighbours")
+    assert r.mimetype == "application/json" and r.headers["X-Content-Type-Options"] == "nosniff"
+    body = r.get_json()
+    assert [n["caption"] for n in body["nodes"]] == [SCRIPT, f"第1条 {IMG}"]
+
+
+# --- admin Cypher box ----------------------------------------------------------------------
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _error(html: str) -> str:
+    m = re.search(r'id="admin-error"[^>]*><p>(.*?)</p>', html, re.S)
+    return m.group(1) if m else ""
+
+
+COUNT_CHAPTERS = (f"MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter) WHERE d.title = '{MINHANG_TITLE}' "
+                  "RETURN d.title AS title, count(c) AS chapters")
+
+
+def test_admin_box_is_404_without_a_token(client):
+    assert client.get("/admin/cypher").status_code == 404
+    assert client.post("/admin/cypher", data={"cypher": "RETURN 1", "token": "x"}).status_code == 404
+    assert client.post("/admin/logout").status_code == 404
+    assert 'id="nav-admin"' not in client.get("/").get_data(as_text=True)
+
+
+def test_admin_box_runs_read_only_queries_with_the_right_token(make_app):
+    app = make_app(admin_token=TOKEN)
+    client = app.test_client()
+    page = client.get("/admin/cypher")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'type="password"' in html and 'name="csrf_token"' in html
+    assert 'id="nav-admin"' in client.get("/").get_data(as_text=True)
+    assert page.headers["Content-Security-Policy"].startswith("default-src 'self'")
+    assert "SameSite=Strict" in page.headers["Set-Cookie"] and "HttpOnly" in page.headers["Set-Cookie"]
+    token = _csrf(html)
+
+    # no CSRF field: 400, nothing runs (even with the right admin token)
+    r = client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": TOKEN})
+    assert r.status_code == 400 and 'id="admin-table"' not in r.get_data(as_text=True)
+    assert client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": TOKEN,
+                                              "csrf_token": "forged"}).status_code == 400
+    # wrong token: 403
+    r = client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": "wrong", "csrf_token": token})
+    assert r.status_code == 403 and 'id="admin-table"' not in r.get_data(as_text=True)
+    assert _error(r.get_data(as_text=True)) == MESSAGES["zh"]["admin_wrong_token"]
+    # no token yet in this session: 403
+    assert client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "csrf_token": token}).status_code == 403
+
+    audit = make_app.home / "audit.jsonl"
+    before = audit.read_text("utf-8").count("\n") if audit.exists() else 0
+    r = client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": TOKEN, "csrf_token": token})
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == [MINHANG_TITLE, "9"]
+    assert 'id="admin-signed-in"' in html and 'type="password"' not in html  # the session remembers
+    lines = audit.read_text("utf-8").splitlines()
+    assert len(lines) == before + 1
+    entry = json.loads(lines[-1])
+    assert entry["user"] == "web-admin" and entry["query"] == "admin-cypher"
+    assert entry["params"] == {"cypher": COUNT_CHAPTERS} and entry["rows"] == 1 and entry["backend"] == make_app.backend
+
+    # later runs in the same session need no token
+    r = client.post("/admin/cypher", data={"cypher": "MATCH (b:Bureau) RETURN count(b) AS n", "csrf_token": token})
+    assert r.status_code == 200 and re.findall(r"<td[^>]*>([^<]*)</td>", r.get_data(as_text=True))[0].isdigit()
+
+    # another browser (no session) with this page's CSRF token: refused
+    other = app.test_client()
+    assert other.post("/admin/cypher", data={"cypher": "RETURN 1", "token": TOKEN,
+                                             "csrf_token": token}).status_code == 400
+
+    # sign out: the next run needs the token again
+    assert client.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert client.post("/admin/cypher", data={"cypher": "RETURN 1", "csrf_token": token}).status_code == 403
+
+
+WRITES = [
+    "CREATE (b:Bureau {id: 'evil', name: 'evil'}) RETURN b",
+    "MATCH (b:Bureau) DETACH DELETE b",
+    "MATCH (b:Bureau) DELETE b",
+    "MATCH (b:Bureau) SET b.name = 'x' RETURN b",
+    "MERGE (b:Bureau {id: 'evil'}) RETURN b",
+    "match (b:Bureau) // harmless?\n delete b",
+    "CALL db.labels()",
+]
+
+
+def test_admin_box_refuses_writes(make_app):
+    client = make_app(admin_token=TOKEN).test_client()
+    token = _csrf(client.get("/admin/cypher").get_data(as_text=True))
+    count = "MATCH (n) RETURN count(n) AS n"
+    first = client.post("/admin/cypher", data={"cypher": count, "token": TOKEN, "csrf_token": token})
+    nodes = re.findall(r"<td[^>]*>([^<]*)</td>", first.get_data(as_text=True))
+    for text in WRITES:
+        r = client.post("/admin/cypher", data={"cypher": text, "csrf_token": token})
+        assert r.status_code == 400, text
+        assert _error(r.get_data(as_text=True)).startswith(MESSAGES["zh"]["admin_refused"]), text
+    after = client.post("/admin/cypher", data={"cypher": count, "csrf_token": token})
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", after.get_data(as_text=True)) == nodes
+    # a broken query is reported, not a 500; empty or overlong text is refused
+    r = client.post("/admin/cypher", data={"cypher": "MATCH (n RETURN n", "csrf_token": token})
+    assert r.status_code == 400 and _error(r.get_data(as_text=True)).startswith(MESSAGES["zh"]["admin_failed"])
+    assert client.post("/admin/cypher", data={"cypher": "  ", "csrf_token": token}).status_code == 400
+    assert client.post("/admin/cypher", data={"cypher": "RETURN 1 " + "x" * 6000,
+                                              "csrf_token": token}).status_code == 400
+
+
+def test_admin_table_escapes_markup_and_caps_rows(embedded_app):
+    client = embedded_app(admin_token=TOKEN).test_client()
+    token = _csrf(client.get("/admin/cypher?lang=en").get_data(as_text=True))
+    query = f"MATCH (b:Bureau)-[:RESPONSIBLE_FOR]->(a:Article) WHERE b.id = '{XSS_BUREAU}' RETURN b.name, a.title, b"
+    r = client.post("/admin/cypher?lang=en", data={"cypher": query, "token": TOKEN, "csrf_token": token})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert SCRIPT not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<script" not in html.replace('<script src="/static/', "")  # no script but the app's own files
+    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+=", html) and " style=" not in html
+    # more rows than the table shows: it says so
+    many = client.post("/admin/cypher?lang=en", data={"cypher": "UNWIND range(1, 700) AS i RETURN i",
+                                                      "csrf_token": token}).get_data(as_text=True)
+    assert MESSAGES["en"]["admin_rows_capped"].format(shown=500, total=700) in many
+    assert many.count("<tr>") == 501  # the header row and 500 rows

@@ -1,0 +1,134 @@
+"""The officer-only ad-hoc Cypher box: ``/admin/cypher``.
+
+Off unless ``POLICYKG_ADMIN_TOKEN`` is set (then every admin URL answers 404, as if it did
+not exist). When on:
+
+- the officer types the token once; it is compared in constant time (``hmac.compare_digest``
+  on SHA-256 digests, so not even its length leaks), and the session remembers a keyed
+  fingerprint of it, never the token itself; changing the token, or the secret key (a
+  restart without ``POLICYKG_SECRET_KEY``), ends every session. A wrong token: 403.
+- every POST carries the session's CSRF token (webviz.csrf); without it: 400.
+- the query must pass the saved-query library's read-only check (no CREATE, MERGE, SET,
+  DELETE, CALL, LOAD CSV, ...: ``queries.definition.check_read_only``), then runs through
+  ``store.read`` with the web time limit: a read-only LadybugDB connection or a Neo4j read
+  transaction, so a write is refused twice.
+- the result is an escaped table of at most MAX_ROWS rows; each run is appended to the
+  audit log like a saved query's (user ``web-admin``, query ``admin-cypher``, the text as
+  its parameter).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from graph import ReadResult
+from policykg.errors import QueryDefinitionError, StoreError
+from queries import append_audit
+from queries.definition import check_read_only
+from webviz.context import require_store, state
+from webviz.csrf import check_csrf
+from webviz.i18n import current_lang, msg
+from webviz.querylib import WEB_TIMEOUT_S
+from webviz.results import table_rows
+
+admin = Blueprint("admin", __name__, url_prefix="/admin")
+
+MAX_CYPHER = 5000  # characters
+MAX_ROWS = 500  # rows shown; the count says how many there were
+ADMIN_USER = "web-admin"
+AUDIT_QUERY = "admin-cypher"
+SESSION_KEY = "admin"
+
+
+def admin_token() -> str | None:
+    """The configured admin token, or None when the box is off."""
+    return state().settings.admin_token
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+def token_matches(given: str, token: str) -> bool:
+    """True when ``given`` is the admin token (constant time, length not revealed)."""
+    return hmac.compare_digest(_digest(given), _digest(token))
+
+
+def _fingerprint(token: str) -> str:
+    """What the session keeps: an HMAC of the token under the app's secret key."""
+    key = current_app.secret_key
+    key_bytes = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key_bytes, b"policykg-admin\0" + token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def signed_in(token: str) -> bool:
+    """True when this session gave the current token before."""
+    kept = session.get(SESSION_KEY)
+    return isinstance(kept, str) and hmac.compare_digest(kept, _fingerprint(token))
+
+
+@admin.app_context_processor
+def _nav() -> dict[str, object]:
+    """``admin_enabled`` for the navigation bar: the link shows only when the box is on."""
+    return {"admin_enabled": bool(admin_token())}
+
+
+def _page(token: str, text: str = "", *, error: str | None = None, result: ReadResult | None = None,
+          status: int = 200) -> tuple[str, int]:
+    html = render_template(
+        "admin_cypher.html", cypher=text, error=error, signed_in=signed_in(token), max_cypher=MAX_CYPHER,
+        columns=result.columns if result else [], rows=table_rows(result, MAX_ROWS) if result else [],
+        total=len(result.rows) if result else 0, ran=result is not None,
+    )
+    return html, status
+
+
+@admin.route("/cypher", methods=["GET", "POST"])
+def cypher() -> tuple[str, int]:
+    """The form (GET) and a run (POST): token, CSRF and read-only checks, then the table."""
+    token = admin_token()
+    if not token:
+        abort(404)
+    if request.method == "GET":
+        return _page(token)
+    check_csrf()
+    text = request.form.get("cypher", "")[: MAX_CYPHER + 1].strip()
+    given = request.form.get("token", "")
+    if given:
+        if not token_matches(given, token):
+            session.pop(SESSION_KEY, None)
+            return _page(token, text, error=msg("admin_wrong_token"), status=403)
+        session[SESSION_KEY] = _fingerprint(token)
+    elif not signed_in(token):
+        return _page(token, text, error=msg("admin_token_required"), status=403)
+    if not text:
+        return _page(token, text, error=msg("admin_empty"), status=400)
+    if len(text) > MAX_CYPHER:
+        return _page(token, text[:MAX_CYPHER], error=msg("admin_too_long", n=MAX_CYPHER), status=400)
+    try:
+        check_read_only(text, where="admin Cypher box")
+    except QueryDefinitionError as exc:
+        return _page(token, text, error=f"{msg('admin_refused')}: {exc.message}", status=400)
+    store = require_store()
+    try:
+        result = store.read(text, {}, timeout_s=WEB_TIMEOUT_S)
+    except StoreError as exc:
+        return _page(token, text, error=f"{msg('admin_failed')}: {exc.message}", status=400)
+    st = state()
+    append_audit(st.settings.audit_log, user=ADMIN_USER, query=AUDIT_QUERY, params={"cypher": text},
+                 backend=store.backend, data_version=st.cache.version(store), result=result)
+    return _page(token, text, result=result)
+
+
+@admin.post("/logout")
+def logout() -> Response:
+    """Forget this session's admin sign-in (CSRF-checked), back to the form."""
+    if not admin_token():
+        abort(404)
+    check_csrf()
+    session.pop(SESSION_KEY, None)
+    return redirect(url_for("admin.cypher", lang=current_lang()))
