@@ -21,11 +21,12 @@ from graph.records import Batch
 from graph.schema import neo4j_schema
 from graph.store import Counts, GraphNode, GraphRel, ReadResult, make_node, plain
 from graph.validate import validate_batch
-from ontology import Ontology
+from ontology import NodeType, Ontology
 from policykg.errors import StoreError, StoreUnavailableError
 from policykg.settings import Settings
 
 CHUNK = 5000
+INDEX_WAIT_S = 300
 
 
 def resolve_neo4j(settings: Settings) -> tuple[str, str, str, str | None]:
@@ -75,6 +76,9 @@ class Neo4jStore:
         with self._session() as s:
             for stmt in neo4j_schema(self.ontology):
                 s.run(stmt).consume()
+            # New indexes populate in the background and the planner ignores them until
+            # they are online: a write planned meanwhile scans whole labels (minutes, not seconds).
+            s.run("CALL db.awaitIndexes($s)", s=INDEX_WAIT_S).consume()
         self._schema_applied = True
 
     def write(self, batch: Batch) -> None:
@@ -152,18 +156,19 @@ class Neo4jStore:
 
 
 def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology) -> None:
-    """Idempotent unit of work (safe to retry): remove what the batches own, then CREATE
-    owned nodes and their relationships (they cannot exist any more) and MERGE the rest."""
+    """Idempotent unit of work (safe to retry) that makes the store hold exactly the batches.
+
+    Owned nodes (a batch's own node and those whose owner property names it) that the
+    batches no longer contain are deleted; the others are kept and their properties
+    replaced, so a re-run does not delete and re-create 10^5 indexed nodes in one
+    transaction (Neo4j's index lookups over that much transaction state took minutes).
+    Relationships touching owned nodes are removed and created again; shared nodes
+    (bureaus, concepts) and the relationships between them are merged.
+    """
     keys = [b.key for b in batches]
-    for nt in ont.node_types.values():
-        if nt.owner:
-            while tx.run(f"MATCH (n:{nt.label}) WHERE n.{nt.owner} IN $keys WITH n LIMIT 20000 "
-                         "DETACH DELETE n RETURN count(*) AS c", keys=keys).single()["c"]:
-                pass
-    for lbl in ont.node_types:
-        tx.run(f"MATCH (n:{lbl}) WHERE n.id IN $keys DETACH DELETE n", keys=keys).consume()
     nodes: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
     rels: dict[tuple[str, bool], list[dict[str, Any]]] = defaultdict(list)
+    owned_ids: dict[str, list[str]] = defaultdict(list)
     for b in batches:
         owned: set[str] = set()
         for n in b.nodes:
@@ -171,15 +176,24 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
             is_owned = n.id == b.key or (owner is not None and n.props.get(owner) == b.key)
             if is_owned:
                 owned.add(n.id)
-            nodes[(n.label, is_owned)].append({"id": n.id, "props": dict(n.props)})
+                owned_ids[n.label].append(n.id)
+            # an owned node's properties are replaced whole (SET n = props): the key goes with them
+            props = {**n.props, ont.node_types[n.label].key: n.id} if is_owned else dict(n.props)
+            nodes[(n.label, is_owned)].append({"id": n.id, "props": props})
         for r in b.rels:
             rels[(r.type, r.start in owned or r.end in owned)].append(
                 {"start": r.start, "end": r.end, "props": dict(r.props)})
+    reused = {nt.label for nt in ont.node_types.values() if _strip_owned(tx, nt, keys, owned_ids[nt.label])}
     for (lbl, is_owned), rows in nodes.items():
         key = ont.node_type(lbl).key
-        clause = f"CREATE (n:{lbl} {{{key}: row.id}})" if is_owned else f"MERGE (n:{lbl} {{{key}: row.id}})"
+        if not is_owned:
+            clause = f"MERGE (n:{lbl} {{{key}: row.id}}) SET n += row.props"
+        elif lbl in reused:
+            clause = f"MERGE (n:{lbl} {{{key}: row.id}}) SET n = row.props"
+        else:
+            clause = f"CREATE (n:{lbl} {{{key}: row.id}}) SET n += row.props"
         for i in range(0, len(rows), CHUNK):
-            tx.run(f"UNWIND $rows AS row {clause} SET n += row.props", rows=rows[i:i + CHUNK]).consume()
+            tx.run(f"UNWIND $rows AS row {clause}", rows=rows[i:i + CHUNK]).consume()
     for (rtype, is_owned), rows in rels.items():
         rt = ont.rel_types[rtype]
         sk, ek = ont.node_type(rt.start).key, ont.node_type(rt.end).key
@@ -190,6 +204,25 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
                 f"{verb} (a)-[r:{rtype}]->(b) SET r += row.props",
                 rows=rows[i:i + CHUNK],
             ).consume()
+
+
+def _strip_owned(tx: neo4j.ManagedTransaction, nt: NodeType, keys: list[str], keep: list[str]) -> bool:
+    """Delete the stored nodes of label ``nt`` that ``keys`` own and ``keep`` does not list,
+    and every relationship of the owned nodes that stay; True if any owned node stays."""
+    conditions = [f"n.{nt.key} IN $keys"] + ([f"n.{nt.owner} IN $keys"] if nt.owner else [])
+    stays = False
+    for cond in conditions:  # one condition per statement, so each can use its index
+        if not tx.run(f"MATCH (n:{nt.label}) WHERE {cond} RETURN count(n) > 0 AS any", keys=keys).single()["any"]:
+            continue
+        while tx.run(f"MATCH (n:{nt.label}) WHERE {cond} AND NOT n.{nt.key} IN $keep WITH n LIMIT 20000 "
+                     "DETACH DELETE n RETURN count(*) AS c", keys=keys, keep=keep).single()["c"]:
+            pass
+        while tx.run(f"MATCH (n:{nt.label})-[r]-() WHERE {cond} WITH DISTINCT r LIMIT 50000 "
+                     "DELETE r RETURN count(*) AS c", keys=keys).single()["c"]:
+            pass
+        stays = stays or tx.run(f"MATCH (n:{nt.label}) WHERE {cond} RETURN count(n) > 0 AS any",
+                                keys=keys).single()["any"]
+    return stays
 
 
 def _convert(columns: list[str], raw_rows: list[list[Any]],

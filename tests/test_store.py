@@ -95,3 +95,28 @@ def test_embedded_read_only_refuses_writes(loaded_stores):
     with pytest.raises(StoreError):
         emb.read("CREATE (:Bureau {id: 'evil'})")
     assert emb.counts() == before
+
+
+def _register(enterprises: dict[str, dict], holds: list[tuple[str, str, dict]]) -> Batch:
+    """A small register batch: Enterprise nodes owned by ``reg-t`` and their HOLDS edges."""
+    quals = {q for _, q, _ in holds}
+    nodes = [NodeRecord("Enterprise", u, {"register_id": "reg-t", **p}) for u, p in enterprises.items()]
+    nodes += [NodeRecord("Qualification", q, {"name": q}) for q in sorted(quals)]
+    return Batch.of("reg-t", nodes, [RelRecord("HOLDS", u, q, p) for u, q, p in holds])
+
+
+def test_reloading_a_changed_register_replaces_it_exactly(store):
+    """A second version of a source replaces the first: enterprises, properties and edges it
+    no longer has are gone, kept ones are updated, and the shared concept stays."""
+    first = _register({"E1": {"name": "甲", "scale": "规上"}, "E2": {"name": "乙"}},
+                      [("E1", "q-a", {"level": "市级"}), ("E2", "q-a", {}), ("E2", "q-b", {})])
+    second = _register({"E1": {"name": "甲二"}, "E3": {"name": "丙"}},
+                       [("E1", "q-b", {"level": "国家级"}), ("E3", "q-a", {})])
+    store.write(first)
+    store.write(second)
+    rows = store.read("MATCH (e:Enterprise) OPTIONAL MATCH (e)-[h:HOLDS]->(q:Qualification) "
+                      "RETURN e.id, e.name, e.scale, q.id, h.level ORDER BY e.id, q.id").rows
+    assert rows == [["E1", "甲二", None, "q-b", "国家级"], ["E3", "丙", None, "q-a", None]]
+    assert store.counts().nodes["Qualification"] == 2
+    store.write(second)
+    assert store.read("MATCH ()-[h:HOLDS]->() RETURN count(h)").rows == [[2]]
