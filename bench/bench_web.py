@@ -57,24 +57,30 @@ def build(home: Path, count: int, seed: int) -> list[str]:
     return sorted(reg.enterprises)
 
 
-def serve(home: Path, threads: int) -> None:
-    """Run the app with waitress on 127.0.0.1 and a free port; print the port, then serve."""
+def serve(home: Path, threads: int, workers: int = 1) -> None:
+    """Run the app on 127.0.0.1 and a free port (waitress, or gunicorn with ``workers`` > 1);
+    print the port, then serve."""
     from waitress.server import create_server
 
     from policykg.settings import Settings
-    from policykg.webapp import build_app
+    from policykg.webapp import build_app, serve_workers
 
+    if workers > 1:
+        serve_workers(Settings(home=home), "127.0.0.1", 0, workers=workers, threads=threads,
+                      on_ready=lambda port: print(f"PORT {port}", flush=True))
+        return
     app = build_app(Settings(home=home))
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     print(f"PORT {server.effective_port}", flush=True)
     server.run()
 
 
-def start_server(home: Path, threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(home: Path, threads: int, workers: int = 1) -> tuple[subprocess.Popen, int]:
     """The server subprocess and its port (waits until it answers)."""
     with open(home / "server.log", "w") as log:  # the child keeps its own copy of the handle
         proc = subprocess.Popen([sys.executable, "-m", "bench.bench_web", "--serve", str(home),
-                                 "--threads", str(threads)], cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
+                                 "--threads", str(threads), "--workers", str(workers)],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         if not line.startswith("PORT "):
@@ -118,9 +124,21 @@ def get(port: int, path: str, conn: http.client.HTTPConnection | None = None) ->
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of process ``pid`` and its live descendants (gunicorn
+    workers), from Linux /proc."""
+    stats: dict[int, tuple[int, int]] = {}  # pid -> (parent, ticks)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        stats[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+    tree, ticks = {pid}, 0
+    for p in sorted(stats):  # parents have smaller pids here (no pid wrap-around in a bench run)
+        if p in tree or stats[p][0] in tree:
+            tree.add(p)
+            ticks += stats[p][1]
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 Sample = tuple[str, float, bool]  # endpoint, seconds, ok
@@ -214,19 +232,21 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--count", type=int, default=10_000, help="enterprises in the demo register")
-    ap.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    ap.add_argument("--threads", type=int, default=8, help="threads per server process")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="server processes (gunicorn when > 1, waitress when 1); default: the CPU count")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)  # internal: the server process
     args = ap.parse_args(argv)
     if args.serve:
-        serve(args.serve, args.threads)
+        serve(args.serve, args.threads, args.workers)
         return
     with tempfile.TemporaryDirectory(prefix="bench-web-") as tmp:
         home = Path(tmp)
         t = time.perf_counter()
         usccs = build(home, args.count, args.seed)
         build_s = time.perf_counter() - t
-        proc, port = start_server(home, args.threads)
+        proc, port = start_server(home, args.threads, args.workers)
         try:
             for template in ENDPOINTS.values():  # warm up: first queries compile and cache
                 for u in usccs[:3]:
@@ -241,7 +261,9 @@ def main(argv: list[str] | None = None) -> None:
     gated = ("qualification-supports", "articles-per-bureau", "enterprise")
     figures = {
         "enterprises": len(usccs), "build_s": round(build_s, 1),
-        "clients": args.clients, "seconds": round(wall, 1), "waitress_threads": args.threads,
+        "clients": args.clients, "seconds": round(wall, 1),
+        "server": "gunicorn gthread" if args.workers > 1 else "waitress",
+        "workers": args.workers, "threads": args.threads,
         "requests": len(samples), "rps": round(len(samples) / wall, 1),
         "errors": sum(1 for _, _, ok in samples if not ok),
         "server_cpu_per_s": round(server_cpu / wall, 2), "client_cpu_per_s": round(client_cpu / wall, 2),

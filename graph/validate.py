@@ -35,7 +35,8 @@ def validate_batch(batch: Batch, ont: Ontology) -> None:
         if not n.id:
             raise LoadError(f"{n.label} node without id", where=where)
         for k, v in n.props.items():
-            _check(allowed, k, v, f"{where}, {n.label} {n.id}")
+            if v.__class__ not in allowed.get(k, ()):  # fast path; _check explains or accepts subclasses
+                _check(allowed, k, v, f"{where}, {n.label} {n.id}")
         label_of[n.id] = n.label
     rel_props = {t: (rt.start, rt.end, _allowed(rt.properties)) for t, rt in ont.rel_types.items()}
     for r in batch.rels:
@@ -47,7 +48,8 @@ def validate_batch(batch: Batch, ont: Ontology) -> None:
             missing, label = (r.start, start) if label_of.get(r.start) != start else (r.end, end)
             raise LoadError(f"{r.type} needs a {label} node {missing!r} in the same batch", where=where)
         for k, v in r.props.items():
-            _check(allowed, k, v, f"{where}, {r.type} {r.start}->{r.end}")
+            if v.__class__ not in allowed.get(k, ()):
+                _check(allowed, k, v, f"{where}, {r.type} {r.start}->{r.end}")
 
 
 def _check(allowed: dict[str, tuple[type, ...]], name: str, value: object, where: str) -> None:

@@ -522,25 +522,36 @@ def neo4j_status(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask debug mode (never in production).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes. 1: waitress, one process. More: gunicorn, one process per core "
+                   "answers more requests at once (use the core count in production).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per server process.")
 @backend_option
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, debug: bool, backend: str | None) -> None:
-    """Serve the web app (waitress WSGI server; --debug uses Flask's).
+def serve(ctx: click.Context, host: str, port: int, debug: bool, workers: int, threads: int,
+          backend: str | None) -> None:
+    """Serve the web app on http://HOST:PORT/ (loopback only unless --host says otherwise).
 
     \b
-    Example:
+    Examples:
       policykg serve --port 8000
+      policykg serve --workers 2        # production on a 2-core server (gunicorn)
     """
-    from policykg.webapp import build_app
+    from policykg.webapp import build_app, serve_workers
 
-    app = build_app(_settings(ctx).with_overrides(backend=backend))
+    settings = _settings(ctx).with_overrides(backend=backend)
     click.echo(f"serving on http://{host}:{port}/")
+    if workers > 1 and not debug:
+        serve_workers(settings, host, port, workers=workers, threads=threads)
+        return
+    app = build_app(settings)
     if debug:
         app.run(host=host, port=port, debug=True)
     else:
         from waitress import serve as waitress_serve
 
-        waitress_serve(app, host=host, port=port, threads=8)
+        waitress_serve(app, host=host, port=port, threads=threads)
 
 
 def _register_extensions() -> None:

@@ -50,3 +50,45 @@ def test_cli_load_stats_and_query(tmp_path):
     assert [r["bureau"] for r in json.loads(res.output)["rows"]] == ["区经委", "区商务委", "区科委"]
     res = runner.invoke(main, [*home, "query", "run", "bureaus-of-article", "-p", "number=x"])
     assert res.exit_code == 2 and "parameter number" in res.output
+
+
+def test_serve_with_workers_answers_on_loopback_only(tmp_path):
+    """`policykg serve --workers 2` (gunicorn, two processes) serves the loaded graph on
+    127.0.0.1 only; each worker opens its own read-only store."""
+    import http.client
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    home = ["--home", str(tmp_path)]
+    assert CliRunner().invoke(main, [*home, "load", str(MINHANG)]).exit_code == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = str(Path(sys.executable).parent / "policykg")
+    proc = subprocess.Popen([exe, *home, "serve", "--workers", "2", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline, status, body = time.monotonic() + 60, None, b""
+        while time.monotonic() < deadline and status != 200:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/documents")
+                resp = conn.getresponse()
+                status, body = resp.status, resp.read()
+                conn.close()
+            except OSError:
+                time.sleep(0.3)
+        assert status == 200, proc.stderr.read1().decode() if proc.poll() is not None else "no answer"
+        assert "闵行区".encode() in body
+        pids = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        assert len(pids) == 2  # two worker processes
+        other = socket.gethostbyname(socket.gethostname())
+        if not other.startswith("127."):  # nothing listens on the machine's other address
+            with pytest.raises(OSError):
+                socket.create_connection((other, port), timeout=2).close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
