@@ -36,8 +36,7 @@ MERGE (e)-[h:HOLDS]->(q) SET h.level = $level, h.level_rank = $level_rank, h.sin
 
 
 def _load(store, docs, path, ont) -> dict:
-    """Cold load (the validation caches emptied, as for a user's first load), then the same
-    load again: re-running must change nothing, and its time is reported too."""
+    """A cold load: the validation caches emptied, as for a user's first load."""
     uscc_problem.cache_clear()
     parse_date.cache_clear()
     t0 = time.perf_counter()
@@ -48,15 +47,19 @@ def _load(store, docs, path, ont) -> dict:
     store.write_many([*docs, batch])
     t3 = time.perf_counter()
     rows = reg.rows
-    before = store.counts()
-    t4 = time.perf_counter()
-    store.write_many([*docs, batch])
-    reload_s = time.perf_counter() - t4
-    assert store.counts() == before, "re-running the load changed the graph"
-    return {"reload_write_s": round(reload_s, 2),
-            "register_rows": rows, "enterprises": len(reg.enterprises), "read_validate_s": round(t1 - t0, 2),
+    return {"register_rows": rows, "enterprises": len(reg.enterprises), "read_validate_s": round(t1 - t0, 2),
             "batch_s": round(t2 - t1, 2), "write_s": round(t3 - t2, 2), "total_s": round(t3 - t0, 2),
             "rows_per_s": round(rows / (t3 - t0)), "enterprises_per_s": round(len(reg.enterprises) / (t3 - t0))}
+
+
+def _reload(store, docs, path, ont) -> dict:
+    """The same load again: it must change nothing; its time is reported."""
+    before = store.counts()
+    t = time.perf_counter()
+    store.write_many([*docs, register_batch(read_register(path, ontology=ont), ont)])
+    seconds = time.perf_counter() - t
+    assert store.counts() == before, "re-running the load changed the graph"
+    return {"reload_s": round(seconds, 2)}
 
 
 def _naive(neo: Neo4jStore, reg) -> float:
@@ -100,6 +103,7 @@ def main() -> None:
         emb = EmbeddedStore(tmp / "embedded", ont)
         embedded = _load(emb, docs, path, ont)
         embedded.update(_lookups(emb, usccs))
+        embedded.update(_reload(emb, docs, path, ont))
         emb.close()
         record("enterprises_embedded", embedded)
 
@@ -117,6 +121,7 @@ def main() -> None:
             fast["naive_rows_per_s"] = round(naive)
             fast["ratio_to_naive"] = round(fast["rows_per_s"] / naive, 1)
             fast.update(_lookups(neo, usccs))
+            fast.update(_reload(neo, docs, path, ont))
             neo.close()
         finally:
             neo4j_server.stop(home)
