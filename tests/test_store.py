@@ -87,14 +87,19 @@ def test_same_answers_on_both_backends(loaded_stores):
     assert loaded_stores["embedded"].counts() == loaded_stores["neo4j"].counts()
 
 
-def test_embedded_read_only_refuses_writes(loaded_stores):
+@pytest.mark.parametrize("backend", ["embedded", "neo4j"])
+def test_reads_refuse_writes(loaded_stores, backend):
+    """The read path itself refuses writes (read-only database; Neo4j READ-mode session),
+    whatever the query library's checks let through."""
     from policykg.errors import StoreError
 
-    emb = loaded_stores["embedded"]
-    before = emb.counts()
-    with pytest.raises(StoreError):
-        emb.read("CREATE (:Bureau {id: 'evil'})")
-    assert emb.counts() == before
+    st = loaded_stores[backend]
+    before = st.counts()
+    for write in ("CREATE (:Bureau {id: 'evil'})", "MATCH (b:Bureau) SET b.name = 'evil'",
+                  "MATCH (a:Article) DETACH DELETE a"):
+        with pytest.raises(StoreError):
+            st.read(write)
+    assert st.counts() == before
 
 
 def _register(enterprises: dict[str, dict], holds: list[tuple[str, str, dict]]) -> Batch:
