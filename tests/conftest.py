@@ -116,3 +116,27 @@ def loaded_stores(loaded_embedded, neo4j_store, graph_batches) -> dict:
         neo4j_store.clear()
         neo4j_store.write_many(graph_batches)
     return {"embedded": loaded_embedded, "neo4j": neo4j_store}
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (never `playwright install`)."""
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-wqy-zenhei)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page on the app that records every problem (tests.browser_support.watch)."""
+    from tests.browser_support import app_page
+
+    with app_page(browser) as p:
+        yield p

@@ -8,25 +8,16 @@ Fixtures follow tests/test_browser.py.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from graph.embedded_store import EmbeddedStore
 from policykg.settings import Settings
-from webviz import create_app
+from tests.browser_support import SHOTS, serve
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "test-output" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-WAIT_MS = 30_000  # an upper bound for slow machines, not a timing assertion
 CHARTS = ("node_types", "themes", "bureaus", "support_forms")
 
 # Painted pixels of a canvas: Chart.js draws bars, axes and labels; an undrawn canvas is all transparent.
@@ -41,46 +32,8 @@ def base_url(tmp_path_factory, ontology, graph_batches) -> Iterator[str]:
     store = EmbeddedStore(home / "embedded", ontology)
     store.write_many(graph_batches)
     store.close()
-    app = create_app(Settings(home=home))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        app.extensions["policykg"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-wqy-zenhei)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh page that records console errors (CSP violations among them), page errors,
-    dialogs and any request to a host other than the app."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-    p = context.new_page()
-    p.set_default_timeout(WAIT_MS)
-    p.problems = []
-    p.on("console", lambda m: m.type in ("error", "warning") and p.problems.append(f"console {m.type}: {m.text}"))
-    p.on("pageerror", lambda e: p.problems.append(f"page error: {e}"))
-    p.on("dialog", lambda d: (p.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    p.on("request", lambda r: r.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-         or p.problems.append(f"request to another host: {r.url}"))
-    yield p
-    context.close()
+    with serve(Settings(home=home)) as url:
+        yield url
 
 
 def test_dashboard_draws_its_charts(page, base_url):

@@ -8,34 +8,17 @@ Screenshots go to test-output/screenshots/explore-*.png.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from werkzeug.serving import make_server
 
 from graph.embedded_store import EmbeddedStore
 from policykg.settings import Settings
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, MINHANG_TITLE, SHOTS, WAIT_MS, _node_point
+from tests.browser_support import SHOTS, app_page, serve
+from tests.test_browser import MINHANG_TITLE, _node_point
 from tests.test_webviz_explore import IMG, SCRIPT, TOKEN, XSS_BUREAU, XSS_DOC, hostile_batch
-from webviz import create_app
 
 pytestmark = pytest.mark.browser
-
-
-@contextmanager
-def _serve(settings: Settings) -> Iterator[str]:
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        app.extensions["policykg"].close()
 
 
 @pytest.fixture(scope="module")
@@ -50,45 +33,22 @@ def home(tmp_path_factory, ontology, graph_batches):
 @pytest.fixture(scope="module")
 def base_url(home) -> Iterator[str]:
     """The app with the admin box on."""
-    with _serve(Settings(home=home, admin_token=TOKEN)) as url:
+    with serve(Settings(home=home, admin_token=TOKEN)) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def capped_url(home) -> Iterator[str]:
     """The same data with a 40-node cap."""
-    with _serve(Settings(home=home, graph_node_limit=40)) as url:
+    with serve(Settings(home=home, graph_node_limit=40)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-wqy-zenhei)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
 def page(browser):
-    """A fresh page recording console errors (CSP violations among them), page errors,
-    dialogs (an alert would mean XSS) and requests to any other host."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
-    p = context.new_page()
-    p.set_default_timeout(WAIT_MS)
-    p.problems = []
-    p.on("console", lambda m: m.type in ("error", "warning") and p.problems.append(f"console {m.type}: {m.text}"))
-    p.on("pageerror", lambda e: p.problems.append(f"page error: {e}"))
-    p.on("dialog", lambda d: (p.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    p.on("request", lambda r: r.url.startswith(("http://127.0.0.1:", "data:", "blob:"))
-         or p.problems.append(f"request to another host: {r.url}"))
-    yield p
-    context.close()
+    """A taller page than the default, so the whole graph and its details fit."""
+    with app_page(browser, height=1000) as p:
+        yield p
 
 
 def _count(page) -> int:

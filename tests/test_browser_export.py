@@ -10,7 +10,6 @@ Screenshots go to test-output/screenshots/.
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,13 +17,11 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib import RDF
-from werkzeug.serving import make_server
 
 from graph.embedded_store import EmbeddedStore
 from policykg.settings import Settings
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, WAIT_MS
+from tests.browser_support import SHOTS, serve, watch
 from tests.test_webviz_export import DCT, SCRIPT_XSS, SKOS, XSS_DOC, hostile_batch
-from webviz import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -38,16 +35,8 @@ def base_url(tmp_path_factory, ontology, graph_batches) -> Iterator[str]:
     store = EmbeddedStore(home / "embedded", ontology)
     store.write_many([*graph_batches, hostile_batch()])
     store.close()
-    app = create_app(Settings(home=home))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        app.extensions["policykg"].close()
+    with serve(Settings(home=home)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -57,40 +46,6 @@ def doc_ids(base_url) -> dict[str, str]:
     ids = {d["properties"].get("district"): d["id"] for d in docs}
     return {"minhang": next(d["id"] for d in docs if d["properties"]["title"] == MINHANG_TITLE),
             "changning": ids["长宁区"]}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium fonts-wqy-zenhei)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def _watch(p, allowed: tuple[str, ...]) -> None:
-    """Record console errors (CSP violations among them), page errors, dialogs (an alert
-    would mean XSS) and requests whose URL does not start with one of ``allowed``."""
-    p.set_default_timeout(WAIT_MS)
-    p.problems = []
-    p.on("console", lambda m: m.type in ("error", "warning") and p.problems.append(f"console {m.type}: {m.text}"))
-    p.on("pageerror", lambda e: p.problems.append(f"page error: {e}"))
-    p.on("dialog", lambda d: (p.problems.append(f"dialog: {d.message}"), d.dismiss()))
-    p.on("request", lambda r: r.url.startswith(allowed) or p.problems.append(f"request: {r.url}"))
-
-
-@pytest.fixture
-def page(browser):
-    """A page on the app: only the app's own origin may be asked for anything."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", accept_downloads=True)
-    p = context.new_page()
-    _watch(p, ("http://127.0.0.1:", "data:", "blob:"))
-    yield p
-    context.close()
 
 
 @pytest.fixture
@@ -109,7 +64,7 @@ def offline(browser):
 
     context.route("**/*", route)
     p = context.new_page()
-    _watch(p, ("file:", "data:", "blob:"))
+    watch(p, ("file:", "data:", "blob:"))
     p.blocked = blocked
     yield p
     context.close()
