@@ -24,12 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
+import yaml
+
 from bench.common import record
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2025-06-30"
 ENDPOINTS: dict[str, str] = {
-    "qualification-supports": f"/api/queries/qualification-supports?district={quote('闵行区')}&as_of={AS_OF}",
+    # the district of the demo register (data/enterprises/demo-profile.yaml), not a fact in code
+    "qualification-supports": "/api/queries/qualification-supports?district="
+    + quote(yaml.safe_load((ROOT / "data/enterprises/demo-profile.yaml").read_text("utf-8"))["district"])
+    + f"&as_of={AS_OF}",
     "articles-per-bureau": f"/api/queries/articles-per-bureau?as_of={AS_OF}",
     "enterprise": "/api/enterprises/{uscc}?as_of=" + AS_OF,
     "documents": "/api/documents",
