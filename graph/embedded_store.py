@@ -27,7 +27,7 @@ import ladybug
 from graph.embedded_sources import Source, merged_table, publish, read_sources, write_source
 from graph.records import Batch
 from graph.schema import ladybug_ddl
-from graph.store import Counts, GraphNode, GraphRel, ReadResult, make_node, plain
+from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
 from ontology import Ontology
 from policykg.errors import LoadError, StoreError, StoreUnavailableError
@@ -77,15 +77,14 @@ class EmbeddedStore:
     # --- reading -------------------------------------------------------------------------
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
         """Run ``cypher`` on a read-only connection; writes are refused by the database."""
+        return _run_read(self._connection(), cypher, params, timeout_s)
+
+    @contextmanager
+    def snapshot(self, *, timeout_s: float = 30.0) -> Iterator[Reader]:
+        """Reads on one read-only connection, so on one database file even if a load
+        swaps in a new one meanwhile."""
         conn = self._connection()
-        conn.set_query_timeout(int(timeout_s * 1000))
-        try:
-            result = conn.execute(cypher, params or {})
-            columns = result.get_column_names()
-            raw_rows = result.get_all()
-        except RuntimeError as exc:
-            raise StoreError(str(exc).strip(), where="embedded store") from exc
-        return _convert(columns, raw_rows, lambda refs: _lookup_ids(conn, refs))
+        yield lambda cypher, params=None: _run_read(conn, cypher, params, timeout_s)
 
     def counts(self) -> Counts:
         """Counts per label and type, read from the database itself."""
@@ -221,6 +220,17 @@ def _copy(conn: ladybug.Connection, table: str, path: Path) -> None:
         conn.execute(f"COPY {table} FROM '{path}' (HEADER=true, PARALLEL=false)")
     except RuntimeError as exc:
         raise LoadError(f"bulk copy into {table} failed: {exc}", where=str(path)) from exc
+
+
+def _run_read(conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None, timeout_s: float) -> ReadResult:
+    conn.set_query_timeout(int(timeout_s * 1000))
+    try:
+        result = conn.execute(cypher, params or {})
+        columns = result.get_column_names()
+        raw_rows = result.get_all()
+    except RuntimeError as exc:
+        raise StoreError(str(exc).strip(), where="embedded store") from exc
+    return _convert(columns, raw_rows, lambda refs: _lookup_ids(conn, refs))
 
 
 def _lookup_ids(conn: ladybug.Connection, refs: set[tuple[int, int]]) -> dict[tuple[int, int], str]:

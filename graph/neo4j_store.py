@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import neo4j
@@ -19,7 +20,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graph.records import Batch
 from graph.schema import neo4j_schema
-from graph.store import Counts, GraphNode, GraphRel, ReadResult, make_node, plain
+from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
 from ontology import NodeType, Ontology
 from policykg.errors import StoreError, StoreUnavailableError
@@ -99,22 +100,33 @@ class Neo4jStore:
             raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
-        """Run ``cypher`` in a read transaction with a timeout."""
+        """Run ``cypher`` in a read transaction with a timeout (retried by the driver)."""
         @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> ReadResult:
-            res = tx.run(cypher, params or {})
-            columns, raw = list(res.keys()), [list(rec.values()) for rec in res]
+            return _run_read(tx, cypher, params)
 
-            def lookup(element_ids: set[str]) -> dict[str, str]:
-                found = tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
-                               ids=list(element_ids))
-                return {rec["e"]: rec["id"] for rec in found}
-
-            return _convert(columns, raw, lookup)
-
-        try:
+        with self._errors():
             with self._session(neo4j.READ_ACCESS) as s:
                 return s.execute_read(work)
+
+    @contextmanager
+    def snapshot(self, *, timeout_s: float = 30.0) -> Iterator[Reader]:
+        """Reads in one READ-mode transaction, rolled back at the end (it never writes)."""
+        with self._errors():
+            with self._session(neo4j.READ_ACCESS) as s:
+                with s.begin_transaction(timeout=timeout_s) as tx:
+                    def read(cypher: str, params: dict[str, Any] | None = None) -> ReadResult:
+                        with self._errors():
+                            return _run_read(tx, cypher, params)
+
+                    yield read
+                    tx.rollback()
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors as the store's errors, so callers need not know the backend."""
+        try:
+            yield
         except Neo4jError as exc:
             raise StoreError(exc.message or str(exc), where="neo4j") from exc
         except ServiceUnavailable as exc:
@@ -204,6 +216,19 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
                 f"{verb} (a)-[r:{rtype}]->(b) SET r += row.props",
                 rows=rows[i:i + CHUNK],
             ).consume()
+
+
+def _run_read(tx: neo4j.ManagedTransaction | neo4j.Transaction, cypher: str,
+              params: dict[str, Any] | None) -> ReadResult:
+    res = tx.run(cypher, params or {})
+    columns, raw = list(res.keys()), [list(rec.values()) for rec in res]
+
+    def lookup(element_ids: set[str]) -> dict[str, str]:
+        found = tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",
+                       ids=list(element_ids))
+        return {rec["e"]: rec["id"] for rec in found}
+
+    return _convert(columns, raw, lookup)
 
 
 def _strip_owned(tx: neo4j.ManagedTransaction, nt: NodeType, keys: list[str], keep: list[str]) -> bool:

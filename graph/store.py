@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
@@ -73,6 +74,12 @@ class Counts:
         return sum(self.nodes.values()) + sum(self.rels.values())
 
 
+class Reader(Protocol):
+    """A read inside a ``snapshot``: ``read(cypher, params)``."""
+
+    def __call__(self, cypher: str, params: dict[str, Any] | None = None) -> ReadResult: ...
+
+
 class GraphStore(Protocol):
     """What every backend offers. Writes are batches, all or nothing and idempotent;
     reads never change data."""
@@ -91,6 +98,10 @@ class GraphStore(Protocol):
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
         """Run a read-only query and return plain rows and graph elements."""
+
+    def snapshot(self, *, timeout_s: float = 30.0) -> AbstractContextManager[Reader]:
+        """Several reads in one read-only transaction: they see the same data, and a
+        question asked as a few small queries pays for one transaction, not one each."""
 
     def counts(self) -> Counts:
         """Node and relationship counts per label and type."""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import GraphStore
+from graph.store import Reader
 from ontology import Ontology, load_ontology
 from ontology.labels import find_concept
 from policykg.errors import ParameterError
@@ -170,11 +171,16 @@ def enterprise_eligibility(store: GraphStore, uscc: str, *, as_of: dt.date | Non
     assumed qualifications (``QUALIFICATION[:LEVEL]``) would switch on."""
     ont = ontology or load_ontology()
     as_of = as_of or dt.date.today()
-    if not store.read(_ENTERPRISE, {"uscc": uscc}).rows:
+    with store.snapshot() as read:  # six small reads, one transaction
+        return _eligibility(read, uscc, as_of, assume, ont)
+
+
+def _eligibility(read: Reader, uscc: str, as_of: dt.date, assume: list[str], ont: Ontology) -> Eligibility:
+    if not read(_ENTERPRISE, {"uscc": uscc}).rows:
         raise ParameterError(f"no enterprise with USCC {uscc!r} in the graph", where="USCC",
                              hint="load its register with `policykg load enterprises FILE`")
-    held = store.read(_HELD, {"uscc": uscc}).records()
-    real = _claims(store, held, as_of)
+    held = read(_HELD, {"uscc": uscc}).records()
+    real = _claims(read, held, as_of)
     eligible = [c for c in real.values() if c.verdict == "eligible"]
     near = [c for c in real.values() if c.verdict == "near-miss"]
     switch_on: list[Claim] = []
@@ -185,7 +191,7 @@ def enterprise_eligibility(store: GraphStore, uscc: str, *, as_of: dt.date | Non
             concept = ont.concept("qualifications", qid)
             extra.append({"qualification": qid, "held": concept.label_zh + " (assumed)", "held_level": level,
                           "held_rank": rank, "since": None, "until": None})
-        with_assumed = _claims(store, held + extra, as_of)
+        with_assumed = _claims(read, held + extra, as_of)
         switch_on = [c for m, c in with_assumed.items()
                      if c.verdict == "eligible" and (m not in real or real[m].verdict != "eligible")]
     return Eligibility(uscc, as_of, sorted(eligible, key=_order), sorted(near, key=_order),
@@ -196,7 +202,7 @@ def _order(c: Claim) -> tuple:
     return (c.district, c.article, c.seq)
 
 
-def _claims(store: GraphStore, held: list[dict[str, Any]], as_of: dt.date) -> dict[str, Claim]:
+def _claims(read: Reader, held: list[dict[str, Any]], as_of: dt.date) -> dict[str, Claim]:
     """Claims for the measures that require a held qualification (or one it is narrower
     than), in policies in force on ``as_of``, with a verdict for every requirement."""
     if not held:
@@ -204,7 +210,7 @@ def _claims(store: GraphStore, held: list[dict[str, Any]], as_of: dt.date) -> di
     by_qualification = defaultdict(list)
     for h in held:
         by_qualification[h["qualification"]].append(h)
-    reach = store.read(_REACH, {"held": sorted(by_qualification)}).records()
+    reach = read(_REACH, {"held": sorted(by_qualification)}).records()
     by_req: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in reach:
         by_req[(r["measure"], r["requires"])].extend(by_qualification[r["qualification"]])
@@ -212,13 +218,13 @@ def _claims(store: GraphStore, held: list[dict[str, Any]], as_of: dt.date) -> di
     if not ids:
         return {}
     claims: dict[str, Claim] = {}
-    for row in store.read(_MEASURES, {"ids": ids}).records():
+    for row in read(_MEASURES, {"ids": ids}).records():
         if (row["effective_from"] and row["effective_from"] > as_of) or (
                 row["effective_until"] and row["effective_until"] < as_of):
             continue  # the policy is not in force on the date
         claims[row["measure"]] = Claim(row["measure"], row["district"], row["document"], row["article"],
                                        row["title"], row["seq"], row["text"])
-    for row in store.read(_REQUIREMENTS, {"ids": sorted(claims)}).records():
+    for row in read(_REQUIREMENTS, {"ids": sorted(claims)}).records():
         reasons = [(h["held"], _check(h, row["level"], row["rank"], as_of))
                    for h in by_req.get((row["measure"], row["requires"]), [])]
         met = next((name for name, why in reasons if not why), None)
@@ -229,7 +235,7 @@ def _claims(store: GraphStore, held: list[dict[str, Any]], as_of: dt.date) -> di
         else:
             req = Requirement(row["name"], row["level"], "unknown")
         claims[row["measure"]].requirements.append(req)
-    for row in store.read(_DETAILS, {"ids": sorted(claims)}).records():
+    for row in read(_DETAILS, {"ids": sorted(claims)}).records():
         claim = claims[row["measure"]]
         if row["support_form"] and row["support_form"] not in claim.support_forms:
             claim.support_forms.append(row["support_form"])

@@ -99,7 +99,20 @@ def test_reads_refuse_writes(loaded_stores, backend):
                   "MATCH (a:Article) DETACH DELETE a"):
         with pytest.raises(StoreError):
             st.read(write)
+        with pytest.raises(StoreError), st.snapshot() as read:
+            read(write)
     assert st.counts() == before
+
+
+@pytest.mark.parametrize("backend", ["embedded", "neo4j"])
+def test_snapshot_reads_see_the_data(loaded_stores, backend):
+    """Several reads in one snapshot answer as separate reads do."""
+    st = loaded_stores[backend]
+    q1, q2 = "MATCH (a:Article) RETURN count(a) AS c", "MATCH (b:Bureau) RETURN b.id AS id ORDER BY id"
+    with st.snapshot() as read:
+        together = (read(q1).rows, read(q2).rows)
+    assert together == (st.read(q1).rows, st.read(q2).rows)
+    assert together[0][0][0] >= 50
 
 
 def _register(enterprises: dict[str, dict], holds: list[tuple[str, str, dict]]) -> Batch:
