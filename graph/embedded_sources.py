@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -60,34 +62,22 @@ def write_source(batch: Batch, folder: Path, ont: Ontology) -> Source:
     folder.mkdir(parents=True)
     tables: dict[str, int] = {}
     digest = hashlib.sha256(batch.key.encode())
-    by_label: dict[str, list] = {}
-    for n in batch.nodes:
-        by_label.setdefault(n.label, []).append(n)
-    for label, nodes in by_label.items():
-        nt = ont.node_type(label)
+    for t in batch.node_tables:
+        nt = ont.node_type(t.name)
         cols = [p.name for p in nt.properties]
-        key_at = cols.index(nt.key)
-        name = f"n_{label}"
-        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(cols)
-            for n in nodes:
-                row = [csv_value(n.props.get(c)) for c in cols]
-                row[key_at] = n.id
-                w.writerow(row)
-        tables[name] = len(nodes)
-    by_type: dict[str, list] = {}
-    for r in batch.rels:
-        by_type.setdefault(r.type, []).append(r)
-    for rtype, rels in by_type.items():
-        cols = [p.name for p in ont.rel_types[rtype].properties]
-        name = f"r_{rtype}"
-        with open(folder / f"{name}.csv", "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["from", "to", *cols])
-            for r in rels:
-                w.writerow([r.start, r.end, *(csv_value(r.props.get(c)) for c in cols)])
-        tables[name] = len(rels)
+        # the id goes in the key's column; a property the table lacks reads as NULL
+        at = {nt.key: 0} | {c: i + 1 for i, c in enumerate(t.columns) if c != nt.key}
+        bools = {p.name for p in nt.properties if p.datatype == "bool"}
+        _write_table(folder / f"n_{t.name}.csv", cols, t.rows, [at.get(c) for c in cols], bools & set(at))
+        tables[f"n_{t.name}"] = len(t.rows)
+    for t in batch.rel_tables:
+        rt = ont.rel_types[t.name]
+        cols = [p.name for p in rt.properties]
+        at = {c: i + 2 for i, c in enumerate(t.columns)}
+        bools = {p.name for p in rt.properties if p.datatype == "bool"}
+        _write_table(folder / f"r_{t.name}.csv", ["from", "to", *cols], t.rows,
+                     [0, 1, *(at.get(c) for c in cols)], bools & set(at))
+        tables[f"r_{t.name}"] = len(t.rows)
     for name in sorted(tables):
         with open(folder / f"{name}.csv", "rb") as fh:
             digest.update(hashlib.file_digest(fh, "sha256").digest())
@@ -95,6 +85,25 @@ def write_source(batch: Batch, folder: Path, ont: Ontology) -> Source:
     (folder / META).write_text(json.dumps({"key": batch.key, "tables": tables, "digest": source.digest},
                                           ensure_ascii=False), "utf-8")
     return source
+
+
+def _write_table(path: Path, header: list[str], rows: Sequence[tuple[Any, ...]], positions: list[int | None],
+                 has_bools: set[str]) -> None:
+    """Rows as CSV with cells reordered to ``header`` (None = the table has no such column).
+    The csv module writes None as empty and dates as ISO text, which is what COPY reads;
+    only booleans need converting."""
+    width = max((len(r) for r in rows[:1]), default=0)
+    index = [width if p is None else p for p in positions]  # index ``width`` is the padding None
+    pick = itemgetter(*index) if len(index) > 1 else lambda r: (r[index[0]],)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        if has_bools:
+            w.writerows([csv_value(v) for v in pick((*r, None))] for r in rows)
+        elif None in positions:
+            w.writerows(pick((*r, None)) for r in rows)
+        else:
+            w.writerows(map(pick, rows))
 
 
 def read_sources(root: Path) -> dict[str, Source]:

@@ -183,18 +183,24 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
     owned_ids: dict[str, list[str]] = defaultdict(list)
     for b in batches:
         owned: set[str] = set()
-        for n in b.nodes:
-            owner = ont.node_types[n.label].owner
-            is_owned = n.id == b.key or (owner is not None and n.props.get(owner) == b.key)
-            if is_owned:
-                owned.add(n.id)
-                owned_ids[n.label].append(n.id)
-            # an owned node's properties are replaced whole (SET n = props): the key goes with them
-            props = {**n.props, ont.node_types[n.label].key: n.id} if is_owned else dict(n.props)
-            nodes[(n.label, is_owned)].append({"id": n.id, "props": props})
-        for r in b.rels:
-            rels[(r.type, r.start in owned or r.end in owned)].append(
-                {"start": r.start, "end": r.end, "props": dict(r.props)})
+        for t in b.node_tables:
+            nt = ont.node_types[t.name]
+            owner_at = t.columns.index(nt.owner) + 1 if nt.owner in t.columns else None
+            for row in t.rows:
+                props = {c: v for c, v in zip(t.columns, row[1:], strict=True) if v is not None}
+                if row[0] == b.key or (owner_at is not None and row[owner_at] == b.key):
+                    owned.add(row[0])
+                    owned_ids[t.name].append(row[0])
+                    # an owned node's properties are replaced whole (SET n = props): the key goes with them
+                    props[nt.key] = row[0]
+                    nodes[(t.name, True)].append({"id": row[0], "props": props})
+                else:
+                    nodes[(t.name, False)].append({"id": row[0], "props": props})
+        for t in b.rel_tables:
+            for row in t.rows:
+                rels[(t.name, row[0] in owned or row[1] in owned)].append(
+                    {"start": row[0], "end": row[1],
+                     "props": {c: v for c, v in zip(t.columns, row[2:], strict=True) if v is not None}})
     reused = {nt.label for nt in ont.node_types.values() if _strip_owned(tx, nt, keys, owned_ids[nt.label])}
     for (lbl, is_owned), rows in nodes.items():
         key = ont.node_type(lbl).key

@@ -9,7 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,8 +47,23 @@ class RelRecord:
 
 
 @dataclass(frozen=True)
+class Table:
+    """Rows of one node label or relationship type, the shape both stores write in bulk.
+
+    A node row is ``(id, *values)``, a relationship row ``(start, end, *values)``, with
+    values in the order of ``columns`` and None for "no value". Loaders of big sources (a
+    register of 10^5 enterprises) build tables directly: one tuple per row costs a tenth
+    of a record object, and checks and writers work column by column.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    rows: Sequence[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
 class Batch:
-    """What one source contributes to the graph.
+    """What one source contributes to the graph, as tables of nodes and relationships.
 
     ``key`` names the source (for a policy document, its id; for a register, its id).
     Nodes whose owner property (``document_id``, ``register_id``: marked ``pkg:owner`` in
@@ -57,12 +72,39 @@ class Batch:
     """
 
     key: str
-    nodes: tuple[NodeRecord, ...]
-    rels: tuple[RelRecord, ...]
+    node_tables: tuple[Table, ...]
+    rel_tables: tuple[Table, ...]
 
     @staticmethod
     def of(key: str, nodes: Iterable[NodeRecord], rels: Iterable[RelRecord]) -> Batch:
-        """Build a batch, dropping exact duplicates of nodes and relationships (last wins)."""
+        """Build a batch from records, dropping exact duplicates of nodes and relationships
+        (last wins)."""
         n = {(r.label, r.id): r for r in nodes}
         e = {(r.type, r.start, r.end): r for r in rels}
-        return Batch(key, tuple(n.values()), tuple(e.values()))
+        return Batch(key, _tables(n.values(), lambda r: r.label, lambda r: (r.id,)),
+                     _tables(e.values(), lambda r: r.type, lambda r: (r.start, r.end)))
+
+    @property
+    def nodes(self) -> tuple[NodeRecord, ...]:
+        """The nodes as records (for small batches and tests; stores read the tables)."""
+        return tuple(NodeRecord(t.name, row[0], dict(zip(t.columns, row[1:], strict=True)))
+                     for t in self.node_tables for row in t.rows)
+
+    @property
+    def rels(self) -> tuple[RelRecord, ...]:
+        """The relationships as records (for small batches and tests)."""
+        return tuple(RelRecord(t.name, row[0], row[1], dict(zip(t.columns, row[2:], strict=True)))
+                     for t in self.rel_tables for row in t.rows)
+
+
+def _tables(records: Iterable[Any], name: Callable[[Any], str], key: Callable[[Any], tuple]) -> tuple[Table, ...]:
+    """Group records into one table per label or type; columns are the properties any
+    record of the group has, sorted."""
+    groups: dict[str, list[Any]] = {}
+    for r in records:
+        groups.setdefault(name(r), []).append(r)
+    out = []
+    for label, group in groups.items():
+        columns = tuple(sorted({k for r in group for k in r.props}))
+        out.append(Table(label, columns, [(*key(r), *(r.props.get(c) for c in columns)) for r in group]))
+    return tuple(out)

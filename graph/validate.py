@@ -4,8 +4,9 @@ with a message naming the record instead of half-written data or a driver error.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from graph.records import Batch
+from graph.records import Batch, Table
 from ontology import Ontology, Prop
 from policykg.errors import LoadError
 
@@ -23,33 +24,63 @@ def _allowed(props: tuple[Prop, ...]) -> dict[str, tuple[type, ...]]:
 
 
 def validate_batch(batch: Batch, ont: Ontology) -> None:
-    """Raise LoadError for unknown labels/types/properties, wrong value types, or
-    relationships whose ends are not nodes of the batch with the ontology's labels."""
+    """Raise LoadError for unknown labels/types/properties, wrong value types, missing or
+    repeated keys, or relationships whose ends are not nodes of the batch with the
+    ontology's labels. Works column by column: a register's tables hold 10^5 rows."""
     where = f"batch {batch.key}"
-    node_props = {lbl: _allowed(nt.properties) for lbl, nt in ont.node_types.items()}
-    label_of: dict[str, str] = {}
-    for n in batch.nodes:
-        allowed = node_props.get(n.label)
-        if allowed is None:
-            raise LoadError(f"unknown node label {n.label!r}", where=where)
-        if not n.id:
-            raise LoadError(f"{n.label} node without id", where=where)
-        for k, v in n.props.items():
-            if v.__class__ not in allowed.get(k, ()):  # fast path; _check explains or accepts subclasses
-                _check(allowed, k, v, f"{where}, {n.label} {n.id}")
-        label_of[n.id] = n.label
-    rel_props = {t: (rt.start, rt.end, _allowed(rt.properties)) for t, rt in ont.rel_types.items()}
-    for r in batch.rels:
-        spec = rel_props.get(r.type)
-        if spec is None:
-            raise LoadError(f"unknown relationship type {r.type!r}", where=where)
-        start, end, allowed = spec
-        if label_of.get(r.start) != start or label_of.get(r.end) != end:
-            missing, label = (r.start, start) if label_of.get(r.start) != start else (r.end, end)
-            raise LoadError(f"{r.type} needs a {label} node {missing!r} in the same batch", where=where)
-        for k, v in r.props.items():
-            if v.__class__ not in allowed.get(k, ()):
-                _check(allowed, k, v, f"{where}, {r.type} {r.start}->{r.end}")
+    ids: dict[str, set[str]] = {}
+    for t in batch.node_tables:
+        nt = ont.node_types.get(t.name)
+        if nt is None:
+            raise LoadError(f"unknown node label {t.name!r}", where=where)
+        key_col, *value_cols = _columns(t, 1)
+        if not all(key_col):
+            raise LoadError(f"{t.name} node without id", where=where)
+        ids[t.name] = set(key_col)
+        if len(ids[t.name]) != len(key_col):
+            raise LoadError(f"{t.name} node id repeated in one batch", where=where)
+        _check_columns(t, value_cols, _allowed(nt.properties), 1, where)
+    for t in batch.rel_tables:
+        rt = ont.rel_types.get(t.name)
+        if rt is None:
+            raise LoadError(f"unknown relationship type {t.name!r}", where=where)
+        start_col, end_col, *value_cols = _columns(t, 2)
+        for col, label in ((start_col, rt.start), (end_col, rt.end)):
+            missing = set(col) - ids.get(label, set())
+            if missing:
+                raise LoadError(f"{t.name} needs a {label} node {min(missing)!r} in the same batch", where=where)
+        if len(set(zip(start_col, end_col, strict=True))) != len(start_col):
+            raise LoadError(f"{t.name} relationship repeated between the same nodes", where=where)
+        _check_columns(t, value_cols, _allowed(rt.properties), 2, where)
+
+
+def _columns(t: Table, keys: int) -> list[tuple[Any, ...]]:
+    """The table's columns (keys first), after checking every row has one cell per column."""
+    width = keys + len(t.columns)
+    bad = next((i for i, r in enumerate(t.rows) if len(r) != width), None)
+    if bad is not None:
+        raise LoadError(f"{t.name} row {bad + 1} has {len(t.rows[bad])} cells, expected {width}",
+                        where=f"table {t.name}")
+    return list(zip(*t.rows, strict=True)) if t.rows else [() for _ in range(width)]
+
+
+def _check_columns(t: Table, value_cols: list[tuple[Any, ...]], allowed: dict[str, tuple[type, ...]],
+                   keys: int, where: str) -> None:
+    def at(row: tuple[Any, ...]) -> str:  # "batch k, Article a-1" or "batch k, HOLDS e->q"
+        return f"{where}, {t.name} " + "->".join(map(str, row[:keys]))
+
+    for name, col in zip(t.columns, value_cols, strict=True):
+        types = allowed.get(name)
+        if types is None:
+            row = next((r for r in t.rows if r[keys + t.columns.index(name)] is not None), None)
+            if row is not None:
+                raise LoadError(f"property {name!r} is not in the ontology", where=at(row))
+            continue
+        if set(map(type, col)) <= {*types, type(None)}:  # fast path; _check explains or accepts subclasses
+            continue
+        for row, v in zip(t.rows, col, strict=True):
+            if v is not None and type(v) not in types:
+                _check(allowed, name, v, at(row))
 
 
 def _check(allowed: dict[str, tuple[type, ...]], name: str, value: object, where: str) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError
 
-from graph.records import Batch, NodeRecord, RelRecord
+from graph.records import Batch, Table
 from loaders.records import concept_node, stable_id
 from ontology import Concept, Ontology, load_ontology
 from ontology.labels import normalise
@@ -42,6 +42,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "until": ("有效期至", "until"),
 }
 REQUIRED = ("uscc", "name")
+# the graph's columns (ontology property names) of a register's tables
+ENTERPRISE_COLUMNS = ("uscc", "register_id", "name", "district", "industry_code", "scale", "founded_on")
+HOLDS_COLUMNS = ("level", "level_rank", "since", "until")
 SCALES = ("规上", "规下")
 FORMULA_START = ("=", "+", "-", "@")
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
@@ -261,11 +264,12 @@ def register_batch(reg: Register, ontology: Ontology | None = None, *, skip_inva
         raise LoadError(f"{len(reg.invalid_rows)} invalid row(s); nothing was loaded", where=str(reg.path),
                         hint="fix them, or pass --skip-invalid to load the valid rows")
     key = stable_id("register", reg.path.stem)
-    nodes = [NodeRecord("Enterprise", u, {"uscc": u, "register_id": key,
-                                          **{k: v for k, v in e.items() if not k.startswith("_")}})
-             for u, e in reg.enterprises.items()]
+    enterprises = Table("Enterprise", ENTERPRISE_COLUMNS, [
+        (u, u, key, e["name"], e["district"], e["industry_code"], e["scale"], e["founded_on"])
+        for u, e in reg.enterprises.items()])
+    holds = Table("HOLDS", HOLDS_COLUMNS, [
+        (h["uscc"], h["qualification"], h["level"], h["level_rank"], h["since"], h["until"]) for h in reg.holdings])
     held = {h["qualification"] for h in reg.holdings}
-    nodes += [concept_node(ont, "qualifications", c) for c in ont.concepts("qualifications") if c.id in held]
-    rels = [RelRecord("HOLDS", h["uscc"], h["qualification"],
-                      {k: h[k] for k in ("level", "level_rank", "since", "until")}) for h in reg.holdings]
-    return Batch(key, tuple(nodes), tuple(rels))
+    concepts = Batch.of(key, [concept_node(ont, "qualifications", c)
+                              for c in ont.concepts("qualifications") if c.id in held], [])
+    return Batch(key, (enterprises, *concepts.node_tables), (holds,) if holds.rows else ())

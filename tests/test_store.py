@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from graph import Batch, NodeRecord, RelRecord
+from graph import Batch, NodeRecord, RelRecord, Table
 from loaders import document_batch, extract_file
 from policykg.errors import LoadError
 from tests.conftest import MINHANG
@@ -57,6 +57,27 @@ def test_bad_batch_leaves_graph_unchanged(store, minhang_batch):
     wrong_type = Batch.of("broken", [NodeRecord("Article", "a", {"number": "seven"})], [])
     with pytest.raises(LoadError, match="number"):
         store.write(wrong_type)
+    assert store.counts() == before
+
+
+@pytest.mark.parametrize(("tables", "message"), [
+    (([Table("Enterprise", ("name",), [("E1", "甲"), ("E1", "乙")])], []), "Enterprise node id repeated"),
+    (([Table("Enterprise", ("name",), [("E1", "甲"), ("E2",)])], []), "cells, expected 2"),
+    (([Table("Enterprise", ("founded_on",), [("E1", None), ("E2", "2020-01-01")])], []),
+     "'founded_on' should be date, got '2020-01-01'"),
+    (([Table("Enterprise", ("colour",), [("E1", "red")])], []), "'colour' is not in the ontology"),
+    (([Table("Enterprise", (), [("E1",)]), Table("Qualification", (), [("q",)])],
+      [Table("HOLDS", (), [("E1", "q"), ("E1", "q")])]), "HOLDS relationship repeated"),
+    (([Table("Enterprise", (), [("E1",)])], [Table("HOLDS", (), [("E1", "q")])]), "needs a Qualification node 'q'"),
+])
+def test_bad_tables_are_refused_before_any_write(store, minhang_batch, tables, message):
+    """Tables (how big sources such as registers arrive) get the same checks as records,
+    each naming the table and row at fault, and nothing is written."""
+    store.write(minhang_batch)
+    before = store.counts()
+    nodes, rels = tables
+    with pytest.raises(LoadError, match=message):
+        store.write(Batch("bad-tables", tuple(nodes), tuple(rels)))
     assert store.counts() == before
 
 
