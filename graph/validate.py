@@ -4,6 +4,7 @@ with a message naming the record instead of half-written data or a driver error.
 from __future__ import annotations
 
 import datetime as dt
+from operator import itemgetter
 from typing import Any
 
 from graph.records import Batch, Table
@@ -54,17 +55,17 @@ def validate_batch(batch: Batch, ont: Ontology) -> None:
         _check_columns(t, value_cols, _allowed(rt.properties), 2, where)
 
 
-def _columns(t: Table, keys: int) -> list[tuple[Any, ...]]:
+def _columns(t: Table, keys: int) -> list[list[Any]]:
     """The table's columns (keys first), after checking every row has one cell per column."""
     width = keys + len(t.columns)
-    bad = next((i for i, r in enumerate(t.rows) if len(r) != width), None)
-    if bad is not None:
+    if set(map(len, t.rows)) - {width}:
+        bad = next(i for i, r in enumerate(t.rows) if len(r) != width)
         raise LoadError(f"{t.name} row {bad + 1} has {len(t.rows[bad])} cells, expected {width}",
                         where=f"table {t.name}")
-    return list(zip(*t.rows, strict=True)) if t.rows else [() for _ in range(width)]
+    return [list(map(itemgetter(i), t.rows)) for i in range(width)]
 
 
-def _check_columns(t: Table, value_cols: list[tuple[Any, ...]], allowed: dict[str, tuple[type, ...]],
+def _check_columns(t: Table, value_cols: list[list[Any]], allowed: dict[str, tuple[type, ...]],
                    keys: int, where: str) -> None:
     def at(row: tuple[Any, ...]) -> str:  # "batch k, Article a-1" or "batch k, HOLDS e->q"
         return f"{where}, {t.name} " + "->".join(map(str, row[:keys]))

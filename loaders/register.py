@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from stdnum.cn import uscc as uscc_number
@@ -47,6 +48,7 @@ ENTERPRISE_COLUMNS = ("uscc", "register_id", "name", "district", "industry_code"
 HOLDS_COLUMNS = ("level", "level_rank", "since", "until")
 SCALES = ("规上", "规下")
 FORMULA_START = ("=", "+", "-", "@")
+_COMPACT_USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}\Z")  # stdnum's format of a compact USCC
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
@@ -116,7 +118,7 @@ def _raw_rows(path: Path) -> Iterator[list[str]]:
     if b"\x00" in data[:4096]:
         raise LoadError("the register looks binary, not CSV", where=str(path), hint="give a .csv or .xlsx file")
     for row in csv.reader(io.StringIO(_decode(data, path))):
-        yield [c.strip() for c in row]
+        yield list(map(str.strip, row))
 
 
 def _header_map(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
@@ -166,11 +168,10 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
     if header is None or not any(header):
         raise LoadError("the register is empty", where=str(path), hint="expected a header row and data rows")
     cols = _header_map(header, mapping or {}, path)
-    qualifications = ont.concepts("qualifications")
-    names = [c.label_zh for c in qualifications]
-    index = {normalise(lbl): c for c in qualifications for lbl in c.all_labels} | {c.id: c for c in qualifications}
-    levels = {lbl: c.label_zh for c in ont.concepts("levels") for lbl in c.all_labels}
-    rank = {c.label_zh: c.rank or 0 for c in ont.concepts("levels")}
+    width = len(header)
+    # every canonical column in COLUMNS order; a column the file lacks reads the padding cell ""
+    pick = itemgetter(*(cols.get(k, width) for k in COLUMNS))
+    check = _Checks(ont)
     seen_pairs: dict[tuple[str, str], int] = {}
     for number, row in enumerate(rows, start=2):
         if not any(row):
@@ -178,33 +179,37 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
         reg.rows += 1
         if progress and reg.rows % 1000 == 0:
             progress(1000)
-        cell = {k: (row[i] if i < len(row) else "") for k, i in cols.items()}
-        problems = _check_row(number, cell, levels, index, names)
-        uscc = cell["uscc"].upper()
+        if len(row) != width:
+            row = (row + [""] * width)[:width]
+        row.append("")
+        cells = pick(row)
+        uscc_cell, name, district, industry_code, scale, founded_on, qualification, level, since, until = cells
+        problems = [Problem(number, COLUMNS[k][0], v, why)
+                    for k, v, why in (*check.enterprise(cells[:6]), *check.holding(cells[6:]))]
+        uscc = uscc_cell.upper()
         known = reg.enterprises.get(uscc)
-        if known is not None and not problems and known["name"] != cell["name"]:
-            problems.append(Problem(number, COLUMNS["name"][0], cell["name"],
+        if known is not None and not problems and known["name"] != name:
+            problems.append(Problem(number, COLUMNS["name"][0], name,
                                     f"USCC {uscc} already named {known['name']!r} in row {known['_row']}"))
-        qual = index.get(normalise(cell["qualification"])) if cell.get("qualification") else None
+        qual = check.qualifications.get(normalise(qualification)) if qualification else None
         if qual is not None and not problems:
             first = seen_pairs.setdefault((uscc, qual.id), number)
             if first != number:
-                problems.append(Problem(number, COLUMNS["qualification"][0], cell["qualification"],
+                problems.append(Problem(number, COLUMNS["qualification"][0], qualification,
                                         f"duplicate: USCC {uscc} with this qualification already in row {first}"))
         if problems:
             reg.problems.extend(problems)
             continue
         if known is None:
             reg.enterprises[uscc] = {
-                "_row": number, "name": cell["name"], "district": cell.get("district") or None,
-                "industry_code": cell.get("industry_code") or None, "scale": cell.get("scale") or None,
-                "founded_on": parse_date(cell.get("founded_on", "")),
+                "_row": number, "name": name, "district": district or None, "industry_code": industry_code or None,
+                "scale": scale or None, "founded_on": parse_date(founded_on),
             }
         if qual is not None:
-            level = levels.get(cell.get("level", "")) or qual.default_level
+            canonical = check.levels.get(level) or qual.default_level
             reg.holdings.append({
-                "uscc": uscc, "qualification": qual.id, "level": level, "level_rank": rank.get(level, 0),
-                "since": parse_date(cell.get("since", "")), "until": parse_date(cell.get("until", "")),
+                "uscc": uscc, "qualification": qual.id, "level": canonical, "level_rank": check.rank.get(canonical, 0),
+                "since": parse_date(since), "until": parse_date(until),
             })
     if progress:
         progress(reg.rows % 1000)
@@ -217,6 +222,10 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
 def uscc_problem(value: str) -> str | None:
     """Why ``value`` is not a valid USCC (length, format, check digit), or None.
     Cached: a register repeats an enterprise's USCC on each of its qualification rows."""
+    # Most values are already in compact form: then stdnum's check digit alone decides,
+    # at half the cost of validate(), which would compact the value twice.
+    if _COMPACT_USCC.match(value) and uscc_number.calc_check_digit(value[:17]) == value[17]:
+        return None
     try:
         uscc_number.validate(value)
     except ValidationError as exc:
@@ -224,37 +233,76 @@ def uscc_problem(value: str) -> str | None:
     return None
 
 
-def _check_row(number: int, cell: dict[str, str], levels: dict[str, str], index: dict[str, Concept],
-               names: list[str]) -> list[Problem]:
-    out: list[Problem] = []
+Found = tuple[str, str, str]  # (column key, value, reason)
 
-    def bad(key: str, reason: str) -> None:
-        out.append(Problem(number, COLUMNS[key][0], cell.get(key, ""), reason))
 
-    for key in REQUIRED:
-        if not cell.get(key):
-            bad(key, "required")
-    if cell.get("uscc") and (reason := uscc_problem(cell["uscc"])):
-        bad("uscc", reason)
-    for key in ("name", "district", "qualification"):
-        if cell.get(key, "")[:1] in FORMULA_START:
-            bad(key, "starts like a spreadsheet formula (=, +, -, @); refusing it")
-    if cell.get("scale") and cell["scale"] not in SCALES:
-        bad("scale", f"expected one of {', '.join(SCALES)}")
-    for key in ("founded_on", "since", "until"):
-        try:
-            parse_date(cell.get(key, ""))
-        except ValueError:
-            bad(key, "not a date (expected YYYY-MM-DD)")
-    if cell.get("level") and cell["level"] not in levels:
-        bad("level", "unknown level; expected " + ", ".join(sorted(set(levels.values()))))
-    q = cell.get("qualification", "")
-    if q and q[:1] not in FORMULA_START and normalise(q) not in index:
-        close = difflib.get_close_matches(q, names, n=1, cutoff=0.3)
-        bad("qualification", "not in the ontology" + (f"; did you mean {close[0]}?" if close else ""))
-    if not q and (cell.get("level") or cell.get("since") or cell.get("until")):
-        bad("qualification", "a level or date is given without a qualification")
-    return out
+class _Checks:
+    """The checks of a row, in two halves that registers repeat: an enterprise's columns
+    recur on each of its qualification rows, and a qualification with a level recurs
+    across enterprises. Each half's answer is cached on its cells."""
+
+    def __init__(self, ont: Ontology) -> None:
+        qualifications = ont.concepts("qualifications")
+        self.names = [c.label_zh for c in qualifications]
+        self.qualifications: dict[str, Concept] = (
+            {normalise(lbl): c for c in qualifications for lbl in c.all_labels} | {c.id: c for c in qualifications})
+        self.levels = {lbl: c.label_zh for c in ont.concepts("levels") for lbl in c.all_labels}
+        self.rank = {c.label_zh: c.rank or 0 for c in ont.concepts("levels")}
+        self._enterprises: dict[tuple[str, ...], tuple[Found, ...]] = {}
+        self._holdings: dict[tuple[str, ...], tuple[Found, ...]] = {}
+
+    def enterprise(self, cells: tuple[str, ...]) -> tuple[Found, ...]:
+        """Problems of (uscc, name, district, industry_code, scale, founded_on)."""
+        found = self._enterprises.get(cells)
+        if found is None:
+            found = self._enterprises[cells] = tuple(self._enterprise(*cells))
+        return found
+
+    def holding(self, cells: tuple[str, ...]) -> tuple[Found, ...]:
+        """Problems of (qualification, level, since, until)."""
+        found = self._holdings.get(cells)
+        if found is None:
+            found = tuple(self._holding(*cells))
+            if len(self._holdings) < 65536:
+                self._holdings[cells] = found
+        return found
+
+    def _enterprise(self, uscc: str, name: str, district: str, _industry: str, scale: str,
+                    founded_on: str) -> Iterator[Found]:
+        if not uscc:
+            yield "uscc", uscc, "required"
+        if not name:
+            yield "name", name, "required"
+        if uscc and (reason := uscc_problem(uscc)):
+            yield "uscc", uscc, reason
+        for key, value in (("name", name), ("district", district)):
+            if value[:1] in FORMULA_START:
+                yield key, value, "starts like a spreadsheet formula (=, +, -, @); refusing it"
+        if scale and scale not in SCALES:
+            yield "scale", scale, f"expected one of {', '.join(SCALES)}"
+        yield from _date_problem("founded_on", founded_on)
+
+    def _holding(self, qualification: str, level: str, since: str, until: str) -> Iterator[Found]:
+        if qualification[:1] in FORMULA_START:
+            yield "qualification", qualification, "starts like a spreadsheet formula (=, +, -, @); refusing it"
+        yield from _date_problem("since", since)
+        yield from _date_problem("until", until)
+        if level and level not in self.levels:
+            yield "level", level, "unknown level; expected " + ", ".join(sorted(set(self.levels.values())))
+        if (qualification and qualification[:1] not in FORMULA_START
+                and normalise(qualification) not in self.qualifications):
+            close = difflib.get_close_matches(qualification, self.names, n=1, cutoff=0.3)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            yield "qualification", qualification, "not in the ontology" + hint
+        if not qualification and (level or since or until):
+            yield "qualification", qualification, "a level or date is given without a qualification"
+
+
+def _date_problem(key: str, text: str) -> Iterator[Found]:
+    try:
+        parse_date(text)
+    except ValueError:
+        yield key, text, "not a date (expected YYYY-MM-DD)"
 
 
 def register_batch(reg: Register, ontology: Ontology | None = None, *, skip_invalid: bool = False) -> Batch:

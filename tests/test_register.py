@@ -109,3 +109,23 @@ def test_demo_register_is_deterministic_and_valid(tmp_path, ontology):
     assert not reg.problems and len(reg.enterprises) == 500
     assert all("虚构" in e["name"] for e in reg.enterprises.values())
     assert all(u.startswith("91310112") for u in reg.enterprises)  # Minhang's division code, from the ontology
+
+
+def test_uscc_check_agrees_with_stdnum_on_random_values():
+    """The fast path of the USCC check (compact form, stdnum's check digit) answers as
+    stdnum's full validate() does, on valid, wrong-digit, lower-case and bad-letter values."""
+    import random
+
+    from stdnum.cn import uscc
+
+    from loaders.register import uscc_problem
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    rnd = random.Random(7)
+    verdicts = set()
+    for i in range(20_000):
+        v = "".join(rnd.choice("0123456789") for _ in range(8)) + "".join(rnd.choice(alphabet) for _ in range(9))
+        v += rnd.choice(alphabet) if i % 2 else uscc.calc_check_digit(v)
+        v = v.lower() if i % 7 == 0 else v[:5] + "I" + v[6:] if i % 11 == 0 else v
+        verdicts.add((uscc_problem(v) is None, uscc.is_valid(v)))
+    assert verdicts == {(True, True), (False, False)}
