@@ -72,11 +72,8 @@ def _check_columns(t: Table, value_cols: list[list[Any]], allowed: dict[str, tup
 
     for name, col in zip(t.columns, value_cols, strict=True):
         types = allowed.get(name)
-        if types is None:
-            row = next((r for r in t.rows if r[keys + t.columns.index(name)] is not None), None)
-            if row is not None:
-                raise LoadError(f"property {name!r} is not in the ontology", where=at(row))
-            continue
+        if types is None:  # refused even when empty: stores put column names into queries
+            raise LoadError(f"property {name!r} is not in the ontology", where=f"{where}, {t.name}")
         if set(map(type, col)) <= {*types, type(None)}:  # fast path; _check explains or accepts subclasses
             continue
         for row, v in zip(t.rows, col, strict=True):
