@@ -1,7 +1,9 @@
 """Enterprise registers at district scale: load 100,000 fictional enterprises with three
 qualifications each into both backends, against the naive path (one MERGE per row, one
 transaction per row, on a 5,000-row sample) measured in the same run; then eligibility
-for one enterprise (p50/p95 over 1,000 random lookups) and for the whole register."""
+for one enterprise (p50/p95 over 1,000 random lookups, after 200 lookups of other enterprises:
+the figure is the steady state an officer meets, not the first seconds after a bulk load,
+when Neo4j's p95 is about 1.5x higher) and for the whole register."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 COUNT = 100_000
 SAMPLE = 5_000
 LOOKUPS = 1_000
+WARMUP = 200  # lookups of other enterprises first: steady state, not the first minute after a bulk load
 AS_OF = dt.date(2025, 6, 30)
 
 NAIVE = """
@@ -74,7 +77,9 @@ def _naive(neo: Neo4jStore, reg) -> float:
     return len(rows) / (time.perf_counter() - t)
 
 
-def _lookups(store, usccs: list[str]) -> dict:
+def _lookups(store, usccs: list[str], warmup: list[str]) -> dict:
+    for u in warmup:
+        enterprise_eligibility(store, u, as_of=AS_OF)
     times = []
     for u in usccs:
         t = time.perf_counter()
@@ -84,7 +89,7 @@ def _lookups(store, usccs: list[str]) -> dict:
     t = time.perf_counter()
     rows = qualifying_enterprises(store, as_of=AS_OF)
     whole = time.perf_counter() - t
-    return {"single_p50_ms": round(statistics.median(times), 1),
+    return {"warmup_lookups": len(warmup), "single_p50_ms": round(statistics.median(times), 1),
             "single_p95_ms": round(times[int(0.95 * len(times))], 1),
             "whole_register_s": round(whole, 2), "whole_register_claims": len(rows)}
 
@@ -98,11 +103,12 @@ def main() -> None:
         path = tmp / "register.csv"
         write_demo_register(path, count=COUNT, seed=42, dense=True, ontology=ont)
         reg = read_register(path, ontology=ont)
-        usccs = random.Random(1).sample(sorted(reg.enterprises), LOOKUPS)
+        sample = random.Random(1).sample(sorted(reg.enterprises), LOOKUPS + WARMUP)
+        usccs, warmup = sample[:LOOKUPS], sample[LOOKUPS:]
 
         emb = EmbeddedStore(tmp / "embedded", ont)
         embedded = _load(emb, docs, path, ont)
-        embedded.update(_lookups(emb, usccs))
+        embedded.update(_lookups(emb, usccs, warmup))
         embedded.update(_reload(emb, docs, path, ont))
         emb.close()
         record("enterprises_embedded", embedded)
@@ -120,7 +126,7 @@ def main() -> None:
             fast = _load(neo, docs, path, ont)
             fast["naive_rows_per_s"] = round(naive)
             fast["ratio_to_naive"] = round(fast["rows_per_s"] / naive, 1)
-            fast.update(_lookups(neo, usccs))
+            fast.update(_lookups(neo, usccs, warmup))
             fast.update(_reload(neo, docs, path, ont))
             neo.close()
         finally:
