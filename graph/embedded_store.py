@@ -110,10 +110,12 @@ class EmbeddedStore:
         return sorted(self._read_sources())
 
     def close(self) -> None:
-        """Drop the cached read-only handle."""
+        """Drop the cached read-only handle and every thread's connection on it, so the
+        database is released (a connection alone kept it open, with its threads and memory)."""
         with self._lock:
             self._db = None
             self._db_stamp = None
+            self._local = threading.local()
 
     # --- internals -----------------------------------------------------------------------
     def _connection(self) -> ladybug.Connection:
