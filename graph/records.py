@@ -85,6 +85,11 @@ class Batch:
                      _tables(e.values(), lambda r: r.type, lambda r: (r.start, r.end)))
 
     @property
+    def size(self) -> tuple[int, int]:
+        """(nodes, relationships) in the batch."""
+        return sum(len(t.rows) for t in self.node_tables), sum(len(t.rows) for t in self.rel_tables)
+
+    @property
     def nodes(self) -> tuple[NodeRecord, ...]:
         """The nodes as records (for small batches and tests; stores read the tables)."""
         return tuple(NodeRecord(t.name, row[0], dict(zip(t.columns, row[1:], strict=True)))

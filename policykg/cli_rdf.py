@@ -147,7 +147,7 @@ def register(main: click.Group) -> None:
             counts = store.counts()
         finally:
             store.close()
-        click.echo(f"imported {sum(len(b.nodes) for b in batches)} nodes and {sum(len(b.rels) for b in batches)} "
+        click.echo(f"imported {sum(b.size[0] for b in batches)} nodes and {sum(b.size[1] for b in batches)} "
                    f"relationships ({len(batches)} sources) into {store.backend}: now "
                    f"{sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
 
