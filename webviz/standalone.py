@@ -28,6 +28,9 @@ WEBVIZ = Path(__file__).resolve().parent
 VENDOR = WEBVIZ / "static" / "vendor"
 OWN = WEBVIZ / "templates" / "standalone"
 SCRIPTS = (VENDOR / "vis-data" / "vis-data.min.js", VENDOR / "vis-network" / "vis-network.min.js")
+# Our drawing script, inlined as one element after the vendored ones: the node styles and
+# details fields the app's pages share (static/graph-style.js), then the standalone drawing.
+DRAWING = (WEBVIZ / "static" / "graph-style.js", OWN / "graph.js")
 STYLES = (VENDOR / "vis-network" / "vis-network.min.css",)
 TEMPLATE = "standalone/graph.html"
 
@@ -67,8 +70,10 @@ def inline_code(text: str, element: str) -> Markup:
 @functools.lru_cache(maxsize=1)
 def _assets() -> tuple[tuple[Markup, ...], tuple[Markup, ...]]:
     """The inlined scripts and styles (vendored, then our own), read once per process; one
-    element each, so that one file's missing semicolon cannot run into the next."""
-    scripts = [p.read_text("utf-8") for p in SCRIPTS] + [(OWN / "graph.js").read_text("utf-8")]
+    element each, so that one file's missing semicolon cannot run into the next (our
+    drawing script's parts are each a whole statement, joined by a newline)."""
+    drawing = "\n".join(p.read_text("utf-8") for p in DRAWING)
+    scripts = [p.read_text("utf-8") for p in SCRIPTS] + [drawing]
     styles = [p.read_text("utf-8") for p in STYLES] + [(OWN / "graph.css").read_text("utf-8")]
     return (tuple(inline_code(s, "script") for s in scripts), tuple(inline_code(s, "style") for s in styles))
 

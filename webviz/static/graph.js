@@ -9,12 +9,14 @@
  * the API capped the drawing (#graph-cap), a fit button (#graph-fit) and, in the details
  * panel, a button that adds a node's neighbours from #graph[data-neighbours-url]. Every
  * text from the data is set as text (textContent, vis-network string titles), never as
- * HTML. */
+ * HTML. Nodes are styled, and the details panel's fields listed, by graph-style.js (loaded
+ * first; shared with the standalone file). */
 (function () {
   "use strict";
 
   var container = document.getElementById("graph");
-  if (!container || !window.vis || !window.vis.Network) { return; }
+  var style = window.policykgGraphStyle;
+  if (!container || !window.vis || !window.vis.Network || !style) { return; }
   var messages = JSON.parse(container.getAttribute("data-messages") || "{}");
   var extra = JSON.parse(container.getAttribute("data-explore-messages") || "{}");
   Object.keys(extra).forEach(function (k) { messages[k] = extra[k]; });
@@ -32,8 +34,6 @@
   var searchList = document.getElementById("search-results");
   var searchStatus = document.getElementById("search-status");
   var levels = container.getAttribute("data-layout") === "levels";
-  var INSIDE_LABEL = { box: true, ellipse: true, circle: true, database: true, text: true };
-  var LABEL_LENGTH = { PolicyDocument: 80, Chapter: 34, Article: 24 };  // columns; full caption in the tooltip
   var network = null;
   var visData = null;
   var data = null;
@@ -49,38 +49,8 @@
     }, template || "");
   }
 
-  function textColourOn(hex) {
-    var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
-    if (!m) { return "#1d2733"; }
-    var lum = 0.299 * parseInt(m[1], 16) + 0.587 * parseInt(m[2], 16) + 0.114 * parseInt(m[3], 16);
-    return lum < 140 ? "#ffffff" : "#1d2733";
-  }
-
-  // Cut a label to ``max`` columns, a CJK character counting as two.
-  function shorten(text, max) {
-    var width = 0;
-    for (var i = 0; i < text.length; i += 1) {
-      width += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;
-      if (width > max) { return text.slice(0, i) + "…"; }
-    }
-    return text;
-  }
-
   function toVisNode(n) {
-    var t = data.types[n.label] || { name: n.label, colour: "#888888", shape: "dot" };
-    var inside = INSIDE_LABEL[t.shape] === true;
-    var node = {
-      id: n.id,
-      label: shorten(n.caption, LABEL_LENGTH[n.label] || 30),
-      title: n.caption + "\n" + t.name,          // a string: vis-network shows it as text
-      shape: t.shape,
-      color: { background: t.colour, border: "#4a5562",
-               highlight: { background: t.colour, border: "#d62728" },
-               hover: { background: t.colour, border: "#d62728" } },
-      font: { color: inside ? textColourOn(t.colour) : "#1d2733" },
-      size: n.label === "Measure" ? 8 : 14
-    };
-    if (n.label === "PolicyDocument") { node.widthConstraint = { maximum: 220 }; }
+    var node = style.visNode(n, data.types[n.label] || { name: n.label, colour: "#888888", shape: "dot" });
     if (levels && typeof n.level === "number") { node.level = n.level; }
     return node;
   }
@@ -110,43 +80,16 @@
     };
   }
 
-  function addField(dl, label, value, long) {
-    var dt = document.createElement("dt");
-    dt.textContent = label;
-    var dd = document.createElement("dd");
-    dd.textContent = String(value);
-    if (long) { dd.className = "long-text"; }
-    dl.appendChild(dt);
-    dl.appendChild(dd);
-  }
-
   function showDetails(id) {
     var n = nodesById[id];
-    detailsBody.textContent = "";
-    if (!n) {
-      detailsHint.hidden = false;
-      detailsBody.removeAttribute("data-node-id");
-      return;
-    }
-    detailsHint.hidden = true;
+    style.clearDetails(detailsBody, detailsHint, Boolean(n));
+    if (!n) { return; }
     var t = data.types[n.label] || { name: n.label, properties: [] };
     var h = document.createElement("h3");
     h.textContent = n.caption;
     detailsBody.appendChild(h);
     detailsBody.appendChild(detailActions(id));
-    var dl = document.createElement("dl");
-    addField(dl, messages.node_type || "type", t.name, false);
-    var shown = {};
-    t.properties.forEach(function (pair) {
-      var v = n.properties[pair[0]];
-      shown[pair[0]] = true;
-      if (pair[0] === "aliases" && typeof v === "string") { v = v.split("|").join("、"); }
-      if (v !== undefined && v !== null && v !== "") { addField(dl, pair[1], v, pair[0] === "text"); }
-    });
-    Object.keys(n.properties).forEach(function (k) {
-      if (!shown[k]) { addField(dl, k, n.properties[k], false); }
-    });
-    detailsBody.appendChild(dl);
+    detailsBody.appendChild(style.fieldList(n, t, messages.node_type || "type"));
     var links = data.edges.filter(function (e) { return e.start === id || e.end === id; });
     if (links.length) {
       var h4 = document.createElement("h3");

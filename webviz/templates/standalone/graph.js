@@ -1,7 +1,9 @@
 /* Draw the graph inlined in #graph-data with vis-network (also inlined): the standalone
  * file of webviz/standalone.py, opened from disk with no network. Clicking a node shows its
  * properties and links. Every text from the data is set as text (textContent, vis-network
- * string titles), never as HTML. #graph gets data-node-count once the drawing is done. */
+ * string titles), never as HTML. #graph gets data-node-count once the drawing is done.
+ * Nodes are styled, and the details panel's fields listed, by static/graph-style.js,
+ * inlined just before this script (window.policykgGraphStyle), as on the app's pages. */
 (function () {
   "use strict";
 
@@ -11,8 +13,7 @@
   var detailsHint = document.getElementById("details-hint");
   var data = JSON.parse(document.getElementById("graph-data").textContent);
   var messages = JSON.parse(document.getElementById("graph-messages").textContent);
-  var INSIDE_LABEL = { box: true, ellipse: true, circle: true, database: true, text: true };
-  var LABEL_LENGTH = { PolicyDocument: 80, Chapter: 34, Article: 24 };
+  var style = window.policykgGraphStyle;
   var nodesById = {};
   var network = null;
 
@@ -23,44 +24,11 @@
     return;
   }
 
-  function textColourOn(hex) {
-    var m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex || "");
-    if (!m) { return "#1d2733"; }
-    var lum = 0.299 * parseInt(m[1], 16) + 0.587 * parseInt(m[2], 16) + 0.114 * parseInt(m[3], 16);
-    return lum < 140 ? "#ffffff" : "#1d2733";
-  }
-
-  // Cut a label to ``max`` columns, a CJK character counting as two.
-  function shorten(text, max) {
-    var width = 0;
-    for (var i = 0; i < text.length; i += 1) {
-      width += text.charCodeAt(i) >= 0x2e80 ? 2 : 1;
-      if (width > max) { return text.slice(0, i) + "…"; }
-    }
-    return text;
-  }
-
   function typeOf(label) {
     return data.types[label] || { name: label, colour: "#888888", shape: "dot", properties: [] };
   }
 
-  function toVisNode(n) {
-    var t = typeOf(n.label);
-    var caption = String(n.caption);
-    var node = {
-      id: n.id,
-      label: shorten(caption, LABEL_LENGTH[n.label] || 30),
-      title: caption + "\n" + t.name,  // a string: vis-network shows it as text
-      shape: t.shape,
-      color: { background: t.colour, border: "#4a5562",
-               highlight: { background: t.colour, border: "#d62728" },
-               hover: { background: t.colour, border: "#d62728" } },
-      font: { color: INSIDE_LABEL[t.shape] === true ? textColourOn(t.colour) : "#1d2733" },
-      size: n.label === "Measure" ? 8 : 14
-    };
-    if (n.label === "PolicyDocument") { node.widthConstraint = { maximum: 220 }; }
-    return node;
-  }
+  function toVisNode(n) { return style.visNode(n, typeOf(n.label)); }
 
   function toVisEdge(e) {
     var rt = data.relationship_types[e.type] || { name: e.type };
@@ -72,42 +40,14 @@
     };
   }
 
-  function addField(dl, label, value, long) {
-    var dt = document.createElement("dt");
-    dt.textContent = label;
-    var dd = document.createElement("dd");
-    dd.textContent = String(value);
-    if (long) { dd.className = "long-text"; }
-    dl.appendChild(dt);
-    dl.appendChild(dd);
-  }
-
   function showDetails(id) {
     var n = nodesById[id];
-    detailsBody.textContent = "";
-    if (!n) {
-      detailsHint.hidden = false;
-      detailsBody.removeAttribute("data-node-id");
-      return;
-    }
-    detailsHint.hidden = true;
-    var t = typeOf(n.label);
+    style.clearDetails(detailsBody, detailsHint, Boolean(n));
+    if (!n) { return; }
     var h = document.createElement("h3");
     h.textContent = n.caption;
     detailsBody.appendChild(h);
-    var dl = document.createElement("dl");
-    addField(dl, messages.node_type || "", t.name, false);
-    var shown = {};
-    (t.properties || []).forEach(function (pair) {
-      var v = n.properties[pair[0]];
-      shown[pair[0]] = true;
-      if (pair[0] === "aliases" && typeof v === "string") { v = v.split("|").join("、"); }
-      if (v !== undefined && v !== null && v !== "") { addField(dl, pair[1], v, pair[0] === "text"); }
-    });
-    Object.keys(n.properties).forEach(function (k) {
-      if (!shown[k]) { addField(dl, k, n.properties[k], false); }
-    });
-    detailsBody.appendChild(dl);
+    detailsBody.appendChild(style.fieldList(n, typeOf(n.label), messages.node_type || ""));
     var links = data.edges.filter(function (e) { return e.start === id || e.end === id; });
     if (links.length) {
       var h3 = document.createElement("h3");
