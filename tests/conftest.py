@@ -6,12 +6,12 @@ server named by NEO4J_URI/NEO4J_USER/NEO4J_PASSWORD/NEO4J_DATABASE, which must b
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from graph import Batch
+from graph import Batch, NodeRecord, RelRecord
 from graph.embedded_store import EmbeddedStore
 from graph.neo4j_store import Neo4jStore
 from loaders import document_batch, extract_file, ontology_batch
@@ -45,6 +45,49 @@ def graph_batches(policy_batches, ontology) -> list[Batch]:
     from loaders.register import read_register, register_batch
 
     return [*policy_batches, register_batch(read_register(CASES_REGISTER, ontology=ontology), ontology)]
+
+
+def hostile_document(doc_id: str, *, title: str, district: str, chapter_title: str, article_title: str,
+                     article_text: str, bureau_id: str, bureau_name: str, doc_number: str | None = None) -> Batch:
+    """A small document (one chapter, one article, one bureau leading it) whose texts are the
+    given markup, to prove that the app shows them as text and never runs them; it has a
+    文号 (``doc_number``) only when one is given."""
+    c, a = f"{doc_id}-c1", f"{doc_id}-c1-a1"
+    numbered = {} if doc_number is None else {"doc_number": doc_number}
+    return Batch.of(doc_id, [
+        NodeRecord("PolicyDocument", doc_id, {"title": title, "district": district, **numbered}),
+        NodeRecord("Chapter", c, {"number": 1, "title": chapter_title, "document_id": doc_id}),
+        NodeRecord("Article", a, {"number": 1, "title": article_title, "text": article_text, "document_id": doc_id}),
+        NodeRecord("Bureau", bureau_id, {"name": bureau_name, "known": False}),
+    ], [
+        RelRecord("HAS_CHAPTER", doc_id, c),
+        RelRecord("HAS_ARTICLE", c, a),
+        RelRecord("RESPONSIBLE_FOR", bureau_id, a, {"lead": True}),
+    ])
+
+
+@pytest.fixture(scope="module")
+def web_app(tmp_path_factory, ontology) -> Iterator[Callable]:
+    """A factory: ``web_app(name, batches)`` is the web app on a new embedded store holding
+    ``batches``, in a fresh home folder named after ``name``; each app made is closed when
+    the test module is done."""
+    from policykg.settings import Settings
+    from webviz import create_app
+
+    apps = []
+
+    def make(name: str, batches: list[Batch]):
+        home = tmp_path_factory.mktemp(name)
+        store = EmbeddedStore(home / "embedded", ontology)
+        store.write_many(batches)
+        store.close()
+        application = create_app(Settings(home=home))
+        apps.append(application)
+        return application
+
+    yield make
+    for application in apps:
+        application.extensions["policykg"].close()
 
 
 @pytest.fixture(scope="session")

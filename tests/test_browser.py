@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from graph import Batch, NodeRecord, RelRecord
+from graph import Batch
 from graph.embedded_store import EmbeddedStore
 from policykg.settings import Settings
 from tests.browser_support import SHOTS, serve
+from tests.conftest import hostile_document
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +27,8 @@ XSS_DOC = "doc-xss000000000"
 
 def hostile_batch() -> Batch:
     """A small document whose texts are markup (same as in test_webviz)."""
-    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
-    return Batch.of(XSS_DOC, [
-        NodeRecord("PolicyDocument", XSS_DOC, {"title": XSS, "district": XSS}),
-        NodeRecord("Chapter", c, {"number": 1, "title": XSS, "document_id": XSS_DOC}),
-        NodeRecord("Article", a, {"number": 1, "title": XSS, "text": XSS, "document_id": XSS_DOC}),
-        NodeRecord("Bureau", "bureau-xss", {"name": XSS, "known": False}),
-    ], [
-        RelRecord("HAS_CHAPTER", XSS_DOC, c),
-        RelRecord("HAS_ARTICLE", c, a),
-        RelRecord("RESPONSIBLE_FOR", "bureau-xss", a, {"lead": True}),
-    ])
+    return hostile_document(XSS_DOC, title=XSS, district=XSS, chapter_title=XSS, article_title=XSS, article_text=XSS,
+                            bureau_id="bureau-xss", bureau_name=XSS)
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from graph import Batch, NodeRecord, RelRecord
-from graph.embedded_store import EmbeddedStore
+from graph import Batch
 from policykg.settings import Settings
+from tests.conftest import hostile_document
 from webviz import create_app
 from webviz.documents import list_documents
 from webviz.graphview import document_graph
@@ -33,28 +33,14 @@ XSS_DOC = "doc-xss000000000"
 
 def hostile_batch() -> Batch:
     """A document whose every text field is markup, to prove it is shown as text."""
-    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
-    return Batch.of(XSS_DOC, [
-        NodeRecord("PolicyDocument", XSS_DOC, {"title": XSS, "district": XSS, "doc_number": '"><script>x</script>'}),
-        NodeRecord("Chapter", c, {"number": 1, "title": XSS, "document_id": XSS_DOC}),
-        NodeRecord("Article", a, {"number": 1, "title": XSS, "text": XSS + " & 'q' \"q\"", "document_id": XSS_DOC}),
-        NodeRecord("Bureau", "bureau-xss", {"name": XSS, "known": False}),
-    ], [
-        RelRecord("HAS_CHAPTER", XSS_DOC, c),
-        RelRecord("HAS_ARTICLE", c, a),
-        RelRecord("RESPONSIBLE_FOR", "bureau-xss", a, {"lead": True}),
-    ])
+    return hostile_document(XSS_DOC, title=XSS, district=XSS, doc_number='"><script>x</script>', chapter_title=XSS,
+                            article_title=XSS, article_text=XSS + " & 'q' \"q\"", bureau_id="bureau-xss",
+                            bureau_name=XSS)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, ontology, policy_batches):
-    home = tmp_path_factory.mktemp("webviz-home")
-    store = EmbeddedStore(home / "embedded", ontology)
-    store.write_many([*policy_batches, hostile_batch()])
-    store.close()
-    application = create_app(Settings(home=home))
-    yield application
-    application.extensions["policykg"].close()
+def app(web_app, policy_batches):
+    return web_app("webviz-home", [*policy_batches, hostile_batch()])
 
 
 @pytest.fixture

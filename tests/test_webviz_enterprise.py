@@ -23,16 +23,11 @@ MINHANG_TITLE = "闵行区关于产业高质量发展的政策意见(试行)"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, ontology, graph_batches):
-    home = tmp_path_factory.mktemp("web-enterprise")
-    register = home / "hostile.csv"
+def app(tmp_path_factory, web_app, ontology, graph_batches):
+    register = tmp_path_factory.mktemp("web-enterprise-register") / "hostile.csv"
     register.write_text(f"统一社会信用代码,企业名称,资质名称\n{HOSTILE_USCC},{HOSTILE},高新技术企业\n", "utf-8")
-    store = EmbeddedStore(home / "embedded", ontology)
-    store.write_many([*graph_batches, register_batch(read_register(register, ontology=ontology), ontology)])
-    store.close()
-    application = create_app(Settings(home=home))
-    yield application
-    application.extensions["policykg"].close()
+    hostile = register_batch(read_register(register, ontology=ontology), ontology)
+    return web_app("web-enterprise", [*graph_batches, hostile])
 
 
 @pytest.fixture

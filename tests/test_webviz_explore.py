@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from graph import Batch, NodeRecord, RelRecord
+from graph import Batch
 from graph.embedded_store import EmbeddedStore
 from policykg.settings import Settings, load_settings
+from tests.conftest import hostile_document
 from webviz import create_app
 from webviz.i18n import MESSAGES
 
@@ -35,17 +36,8 @@ OUTLINE = {"PolicyDocument", "Chapter", "Article", "Bureau"}
 
 def hostile_batch() -> Batch:
     """A document whose bureau and article names are markup."""
-    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
-    return Batch.of(XSS_DOC, [
-        NodeRecord("PolicyDocument", XSS_DOC, {"title": IMG, "district": SCRIPT}),
-        NodeRecord("Chapter", c, {"number": 1, "title": SCRIPT, "document_id": XSS_DOC}),
-        NodeRecord("Article", a, {"number": 1, "title": IMG, "text": SCRIPT, "document_id": XSS_DOC}),
-        NodeRecord("Bureau", XSS_BUREAU, {"name": SCRIPT, "known": False}),
-    ], [
-        RelRecord("HAS_CHAPTER", XSS_DOC, c),
-        RelRecord("HAS_ARTICLE", c, a),
-        RelRecord("RESPONSIBLE_FOR", XSS_BUREAU, a, {"lead": True}),
-    ])
+    return hostile_document(XSS_DOC, title=IMG, district=SCRIPT, chapter_title=SCRIPT, article_title=IMG,
+                            article_text=SCRIPT, bureau_id=XSS_BUREAU, bureau_name=SCRIPT)
 
 
 @pytest.fixture(scope="module")

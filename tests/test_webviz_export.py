@@ -18,10 +18,8 @@ import pytest
 import rdflib
 from rdflib import RDF, Namespace
 
-from graph import Batch, NodeRecord, RelRecord
-from graph.embedded_store import EmbeddedStore
-from policykg.settings import Settings
-from webviz import create_app
+from graph import Batch
+from tests.conftest import hostile_document
 from webviz.exports import stream_output
 from webviz.i18n import MESSAGES
 from webviz.standalone import script_json
@@ -38,29 +36,14 @@ XSS_DOC = "doc-xssexport0001"
 
 def hostile_batch() -> Batch:
     """A small document whose names would run script if they were ever inserted as HTML."""
-    c, a = f"{XSS_DOC}-c1", f"{XSS_DOC}-c1-a1"
-    return Batch.of(XSS_DOC, [
-        NodeRecord("PolicyDocument", XSS_DOC, {"title": SCRIPT_XSS, "district": ATTR_XSS, "doc_number": SCRIPT_XSS}),
-        NodeRecord("Chapter", c, {"number": 1, "title": ATTR_XSS, "document_id": XSS_DOC}),
-        NodeRecord("Article", a, {"number": 1, "title": SCRIPT_XSS, "text": SCRIPT_XSS + ATTR_XSS,
-                                  "document_id": XSS_DOC}),
-        NodeRecord("Bureau", "bureau-xss-export", {"name": SCRIPT_XSS + "\u2028" + ATTR_XSS, "known": False}),
-    ], [
-        RelRecord("HAS_CHAPTER", XSS_DOC, c),
-        RelRecord("HAS_ARTICLE", c, a),
-        RelRecord("RESPONSIBLE_FOR", "bureau-xss-export", a, {"lead": True}),
-    ])
+    return hostile_document(XSS_DOC, title=SCRIPT_XSS, district=ATTR_XSS, doc_number=SCRIPT_XSS,
+                            chapter_title=ATTR_XSS, article_title=SCRIPT_XSS, article_text=SCRIPT_XSS + ATTR_XSS,
+                            bureau_id="bureau-xss-export", bureau_name=SCRIPT_XSS + "\u2028" + ATTR_XSS)
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory, ontology, policy_batches):
-    home = tmp_path_factory.mktemp("webviz-export-home")
-    store = EmbeddedStore(home / "embedded", ontology)
-    store.write_many([*policy_batches, hostile_batch()])
-    store.close()
-    application = create_app(Settings(home=home))
-    yield application
-    application.extensions["policykg"].close()
+def app(web_app, policy_batches):
+    return web_app("webviz-export-home", [*policy_batches, hostile_batch()])
 
 
 @pytest.fixture
