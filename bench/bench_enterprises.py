@@ -1,6 +1,7 @@
 """Enterprise registers at district scale: load 100,000 fictional enterprises with three
 qualifications each into both backends, against the naive path (one MERGE per row, one
-transaction per row, on a 5,000-row sample) measured in the same run; then eligibility
+transaction per row, on a 5,000-row sample) measured in the same run (Neo4j: first into a
+fresh server, then again into the same server once warm); then eligibility
 for one enterprise (p50/p95 over 1,000 random lookups, after 200 lookups of other enterprises:
 the figure is the steady state an officer meets, not the first seconds after a bulk load,
 when Neo4j's p95 is about 1.5x higher) and for the whole register."""
@@ -130,6 +131,13 @@ def _neo4j(tmp: Path, usccs: list[str], warmup: list[str]) -> None:
         fast["ratio_to_naive"] = round(fast["rows_per_s"] / naive, 1)
         fast.update(_lookups(neo, usccs, warmup))
         fast.update(_reload(neo, docs, path, ont))
+        # The first big transaction of a fresh JVM runs ~5 s slower (code not yet compiled);
+        # a district's server is long-running, so the same load is timed again on it.
+        neo.clear()
+        neo.apply_schema()
+        warm = _load(neo, docs, path, ont)
+        fast.update({"warm_" + k: v for k, v in warm.items() if k in ("write_s", "total_s", "rows_per_s")})
+        fast["warm_ratio_to_naive"] = round(warm["rows_per_s"] / naive, 1)
         neo.close()
     finally:
         neo4j_server.stop(home)
