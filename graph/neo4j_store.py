@@ -180,7 +180,7 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
     (bureaus, concepts) and the relationships between them are merged.
 
     Owned rows travel as lists with the properties written inline (cheaper to send and
-    to run than a map per row); a first load creates each owned node together with the
+    to run than a map per row); each owned node is written together with the
     relationships that start from it, in one statement (one lookup of the node, not one
     per relationship). Shared rows travel as maps without NULLs, so that one source's
     missing value never erases another's.
@@ -225,18 +225,18 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
         key = ont.node_type(t.name).key
         props = _inline(((key, 0), *((c, i + 1) for i, c in enumerate(t.columns) if c != key)),
                         dates=_dates(ont, t.name))
-        if t.name in reused:
-            _run_chunks(tx, f"UNWIND $rows AS row MERGE (n:{t.name} {{{key}: row[0]}}) SET n = {props}", rows)
-            continue
-        create = f"UNWIND $rows AS row CREATE (n:{t.name} {props})"
+        if t.name in reused:  # kept nodes, their relationships already removed: props replaced whole
+            upsert = f"UNWIND $rows AS row MERGE (n:{t.name} {{{key}: row[0]}}) SET n = {props}"
+        else:
+            upsert = f"UNWIND $rows AS row CREATE (n:{t.name} {props})"
         nested = _nestable(t, rows, owned_rels, all_owned, ont)
         if nested is None:
-            _run_chunks(tx, create, rows)
+            _run_chunks(tx, upsert, rows)
             continue
         rt_table, by_start = nested
         rt = ont.rel_types[rt_table.name]
         rel_props = _inline(_positions(rt_table.columns, 2), "r", _dates(ont, rt.type))
-        _run_chunks(tx, f"{create} WITH n, row UNWIND row[{len(t.columns) + 1}] AS r "
+        _run_chunks(tx, f"{upsert} WITH n, row UNWIND row[{len(t.columns) + 1}] AS r "
                         f"MATCH (b:{rt.end} {{{ont.node_type(rt.end).key}: r[1]}}) "
                         f"CREATE (n)-[:{rt.type} {rel_props}]->(b)",
                     [(*row, by_start.get(row[0], [])) for row in rows], chunk=CHUNK // 2)
