@@ -8,7 +8,7 @@ run under ``execute_read`` with a timeout, so a saved query can never change dat
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import groupby
@@ -217,29 +217,43 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
                 shared_rels[t.name].extend({"start": r[0], "end": r[1], "props": _props(t.columns, r[2:])}
                                            for r in t.rows if r[0] not in owned and r[1] not in owned)
     all_owned = {i for ids in owned_ids.values() for i in ids}
-    reused = {nt.label for nt in ont.node_types.values() if _strip_owned(tx, nt, keys, owned_ids[nt.label])}
+    nests = [_nestable(t, rows, owned_rels, all_owned, ont) for t, rows in owned_nodes]
+    per_label = Counter(t.name for t, _ in owned_nodes)
+    # a label's nested edges are diffed in place on a re-load (unchanged ones are not
+    # rewritten: deleting and re-creating 300k edges made the commit 15 s), so the strip
+    # spares them; only when one table holds the label's owned nodes, else all are stripped
+    spare = {t.name: {n[0].name} for (t, _), n in zip(owned_nodes, nests, strict=True)
+             if n is not None and per_label[t.name] == 1}
+    reused = {nt.label for nt in ont.node_types.values()
+              if _strip_owned(tx, nt, keys, owned_ids[nt.label], sorted(spare.get(nt.label, ())))}
     for lbl, rows in shared_nodes.items():
         _run_chunks(tx, f"UNWIND $rows AS row MERGE (n:{lbl} {{{ont.node_type(lbl).key}: row.id}}) "
                         "SET n += row.props", rows)
-    for t, rows in owned_nodes:
+    for (t, rows), nested in zip(owned_nodes, nests, strict=True):
         key = ont.node_type(t.name).key
         props = _inline(((key, 0), *((c, i + 1) for i, c in enumerate(t.columns) if c != key)),
                         dates=_dates(ont, t.name))
-        if t.name in reused:  # kept nodes, their relationships already removed: props replaced whole
+        if t.name in reused:  # kept nodes: props replaced whole (unchanged values cost nothing)
             upsert = f"UNWIND $rows AS row MERGE (n:{t.name} {{{key}: row[0]}}) SET n = {props}"
         else:
             upsert = f"UNWIND $rows AS row CREATE (n:{t.name} {props})"
-        nested = _nestable(t, rows, owned_rels, all_owned, ont)
         if nested is None:
             _run_chunks(tx, upsert, rows)
             continue
         rt_table, by_start = nested
         rt = ont.rel_types[rt_table.name]
+        ek, at = ont.node_type(rt.end).key, len(t.columns) + 1
         rel_props = _inline(_positions(rt_table.columns, 2), "r", _dates(ont, rt.type))
-        _run_chunks(tx, f"{upsert} WITH n, row UNWIND row[{len(t.columns) + 1}] AS r "
-                        f"MATCH (b:{rt.end} {{{ont.node_type(rt.end).key}: r[1]}}) "
-                        f"CREATE (n)-[:{rt.type} {rel_props}]->(b)",
-                    [(*row, by_start.get(row[0], [])) for row in rows], chunk=CHUNK // 2)
+        if t.name in reused:
+            edges = (f"WITH n, row OPTIONAL MATCH (n)-[old:{rt.type}]->(x:{rt.end}) "
+                     f"WHERE NOT x.{ek} IN [r IN row[{at}] | r[1]] "
+                     "WITH n, row, collect(old) AS stale FOREACH (o IN stale | DELETE o) "
+                     f"WITH n, row UNWIND row[{at}] AS r MATCH (b:{rt.end} {{{ek}: r[1]}}) "
+                     f"MERGE (n)-[e:{rt.type}]->(b) SET e = {rel_props}")
+        else:
+            edges = (f"WITH n, row UNWIND row[{at}] AS r MATCH (b:{rt.end} {{{ek}: r[1]}}) "
+                     f"CREATE (n)-[:{rt.type} {rel_props}]->(b)")
+        _run_chunks(tx, f"{upsert} {edges}", [(*row, by_start.get(row[0], [])) for row in rows], chunk=CHUNK // 2)
     for t, rows in owned_rels:
         rt = ont.rel_types[t.name]
         sk, ek = ont.node_type(rt.start).key, ont.node_type(rt.end).key
@@ -326,9 +340,11 @@ def _run_read(tx: neo4j.ManagedTransaction | neo4j.Transaction, cypher: str,
     return _convert(columns, raw, lookup)
 
 
-def _strip_owned(tx: neo4j.ManagedTransaction, nt: NodeType, keys: list[str], keep: list[str]) -> bool:
+def _strip_owned(tx: neo4j.ManagedTransaction, nt: NodeType, keys: list[str], keep: list[str],
+                 spare: list[str]) -> bool:
     """Delete the stored nodes of label ``nt`` that ``keys`` own and ``keep`` does not list,
-    and every relationship of the owned nodes that stay; True if any owned node stays."""
+    and every relationship of the owned nodes that stay except their outgoing ones of the
+    ``spare`` types (diffed by the caller); True if any owned node stays."""
     conditions = [f"n.{nt.key} IN $keys"] + ([f"n.{nt.owner} IN $keys"] if nt.owner else [])
     stays = False
     for cond in conditions:  # one condition per statement, so each can use its index
@@ -337,8 +353,9 @@ def _strip_owned(tx: neo4j.ManagedTransaction, nt: NodeType, keys: list[str], ke
         while tx.run(f"MATCH (n:{nt.label}) WHERE {cond} AND NOT n.{nt.key} IN $keep WITH n LIMIT 20000 "
                      "DETACH DELETE n RETURN count(*) AS c", keys=keys, keep=keep).single()["c"]:
             pass
-        while tx.run(f"MATCH (n:{nt.label})-[r]-() WHERE {cond} WITH DISTINCT r LIMIT 50000 "
-                     "DELETE r RETURN count(*) AS c", keys=keys).single()["c"]:
+        while tx.run(f"MATCH (n:{nt.label})-[r]-() WHERE {cond} "
+                     "AND NOT (type(r) IN $spare AND startNode(r) = n) WITH DISTINCT r LIMIT 50000 "
+                     "DELETE r RETURN count(*) AS c", keys=keys, spare=spare).single()["c"]:
             pass
         stays = stays or tx.run(f"MATCH (n:{nt.label}) WHERE {cond} RETURN count(n) > 0 AS any",
                                 keys=keys).single()["any"]

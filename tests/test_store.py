@@ -159,3 +159,14 @@ def test_reloading_a_changed_register_replaces_it_exactly(store):
     assert store.counts().nodes["Qualification"] == 2
     store.write(second)
     assert store.read("MATCH ()-[h:HOLDS]->() RETURN count(h)").rows == [[2]]
+
+
+def test_reloading_updates_kept_edges_in_place(store):
+    """An edge both versions have takes the second version's properties, including a
+    property the second version no longer states; its twin edges are not duplicated."""
+    first = _register({"E1": {"name": "甲"}}, [("E1", "q-a", {"level": "市级"}), ("E1", "q-b", {"level": "区级"})])
+    second = _register({"E1": {"name": "甲"}}, [("E1", "q-a", {"level": "国家级"}), ("E1", "q-b", {})])
+    store.write(first)
+    store.write(second)
+    rows = store.read("MATCH (e:Enterprise)-[h:HOLDS]->(q:Qualification) RETURN q.id, h.level ORDER BY q.id").rows
+    assert rows == [["q-a", "国家级"], ["q-b", None]]
