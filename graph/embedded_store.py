@@ -25,7 +25,7 @@ from typing import Any
 import ladybug
 
 from graph.embedded_sources import Source, merged_table, publish, read_sources, write_source
-from graph.records import Batch
+from graph.records import Batch, sources
 from graph.schema import ladybug_ddl
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
@@ -39,6 +39,7 @@ class EmbeddedStore:
     """GraphStore on LadybugDB; ``folder`` holds ``sources/``, the database and a manifest."""
 
     backend = "embedded"
+    streams = False
 
     def __init__(self, folder: Path, ontology: Ontology) -> None:
         self.folder = Path(folder)
@@ -68,6 +69,10 @@ class EmbeddedStore:
             validate_batch(b, self.ontology)
         with self._writer():
             self._rebuild(batches)
+
+    def write_stream(self, batches: Iterable[Batch]) -> None:
+        """Gather the parts, then ``write_many`` (the database is rebuilt at once anyway)."""
+        self.write_many([Batch.concat(group) for group in sources(batches)])
 
     def clear(self) -> None:
         """Remove all sources and rebuild an empty database."""

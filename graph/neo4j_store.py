@@ -53,6 +53,7 @@ class Neo4jStore:
     """GraphStore on a Neo4j server (single instance or cluster URI)."""
 
     backend = "neo4j"
+    streams = True
 
     def __init__(self, uri: str, user: str, password: str, ontology: Ontology, *, database: str | None = None) -> None:
         self.uri = uri
@@ -98,6 +99,41 @@ class Neo4jStore:
         try:
             with self._session() as s:
                 s.execute_write(_write_tx, batches, self.ontology)
+        except Neo4jError as exc:
+            raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
+
+    def write_stream(self, batches: Iterable[Batch], *, timeout_s: float = 600.0) -> None:
+        """All parts in one explicit write transaction, each written as it arrives.
+
+        The parts of a source the graph does not hold yet go straight in (created, nothing
+        to replace), so the server works while the caller is still reading its file; the
+        parts of a source it holds are gathered and written as one batch, since replacing
+        needs the whole source. The transaction commits when the iterator ends and rolls
+        back if it raises. Unlike ``write_many`` it is not retried on a transient error
+        (the parts cannot be replayed): the error is raised and nothing is written.
+        """
+        if not getattr(self, "_schema_applied", False):
+            self.apply_schema()
+        try:
+            with self._session() as s, s.begin_transaction(timeout=timeout_s) as tx:
+                held: list[Batch] = []  # the parts of a source the graph holds
+                current: str | None = None
+                for part in _checked(batches, self.ontology):
+                    if part.key != current:
+                        if held:
+                            _write_tx(tx, [Batch.concat(held)], self.ontology)
+                            held = []
+                        current = part.key
+                        if _holds_source(tx, part.key, self.ontology):  # a re-load: diff the whole source
+                            held = [part]
+                            continue
+                    if held:
+                        held.append(part)
+                    else:  # the next part is pulled only once this one is written
+                        _write_tx(tx, [part], self.ontology, fresh=True)
+                if held:
+                    _write_tx(tx, [Batch.concat(held)], self.ontology)
+                tx.commit()
         except Neo4jError as exc:
             raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
 
@@ -169,7 +205,31 @@ class Neo4jStore:
         self.driver.close()
 
 
-def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology) -> None:
+def _checked(batches: Iterable[Batch], ont: Ontology) -> Iterator[Batch]:
+    """The batches, each checked; a source's later parts may name nodes of its earlier ones."""
+    key, seen, done = None, defaultdict(set), set()
+    for b in batches:
+        if b.key != key:
+            if b.key in done:
+                raise ValueError(f"parts of source {b.key!r} are not consecutive")
+            done.add(b.key)
+            key, seen = b.key, defaultdict(set)
+        for label, ids in validate_batch(b, ont, earlier=seen).items():
+            seen[label] |= ids
+        yield b
+
+
+def _holds_source(tx: neo4j.Transaction, key: str, ont: Ontology) -> bool:
+    """Whether the graph holds any node that source ``key`` owns."""
+    for nt in ont.node_types.values():
+        for prop in (nt.key, nt.owner) if nt.owner else (nt.key,):
+            if tx.run(f"MATCH (n:{nt.label} {{{prop}: $key}}) RETURN count(n) > 0 AS any", key=key).single()["any"]:
+                return True
+    return False
+
+
+def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Batch], ont: Ontology, *,
+              fresh: bool = False) -> None:
     """Idempotent unit of work (safe to retry) that makes the store hold exactly the batches.
 
     Owned nodes (a batch's own node and those whose owner property names it) that the
@@ -184,6 +244,9 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
     relationships that start from it, in one statement (one lookup of the node, not one
     per relationship). Shared rows travel as maps without NULLs, so that one source's
     missing value never erases another's.
+
+    ``fresh``: the graph holds nothing the batches own (the caller checked), so nothing
+    is looked for to replace; the second and later parts of a new source go this way.
     """
     keys = [b.key for b in batches]
     owned_nodes: list[tuple[Table, list[tuple[Any, ...]]]] = []
@@ -224,8 +287,9 @@ def _write_tx(tx: neo4j.ManagedTransaction, batches: list[Batch], ont: Ontology)
     # spares them; only when one table holds the label's owned nodes, else all are stripped
     spare = {t.name: {n[0].name} for (t, _), n in zip(owned_nodes, nests, strict=True)
              if n is not None and per_label[t.name] == 1}
-    reused = {nt.label for nt in ont.node_types.values()
-              if _strip_owned(tx, nt, keys, owned_ids[nt.label], sorted(spare.get(nt.label, ())))}
+    reused = set() if fresh else {nt.label for nt in ont.node_types.values()
+                                  if _strip_owned(tx, nt, keys, owned_ids[nt.label],
+                                                  sorted(spare.get(nt.label, ())))}
     for lbl, rows in shared_nodes.items():
         _run_chunks(tx, f"UNWIND $rows AS row MERGE (n:{lbl} {{{ont.node_type(lbl).key}: row.id}}) "
                         "SET n += row.props", rows)

@@ -9,7 +9,7 @@ changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +84,17 @@ class Batch:
         return Batch(key, _tables(n.values(), lambda r: r.label, lambda r: (r.id,)),
                      _tables(e.values(), lambda r: r.type, lambda r: (r.start, r.end)))
 
+    @staticmethod
+    def concat(parts: Sequence[Batch]) -> Batch:
+        """The parts of one source (read in pieces, see ``GraphStore.write_stream``) as one
+        batch. A node that several parts carry (a shared concept) keeps its first row, as
+        does a repeated relationship; tables of one name with different columns are
+        joined through records."""
+        if len({p.key for p in parts}) != 1:
+            raise ValueError("parts of one batch must share one key")
+        return Batch(parts[0].key, _joined([t for p in parts for t in p.node_tables], 1),
+                     _joined([t for p in parts for t in p.rel_tables], 2))
+
     @property
     def size(self) -> tuple[int, int]:
         """(nodes, relationships) in the batch."""
@@ -100,6 +111,45 @@ class Batch:
         """The relationships as records (for small batches and tests)."""
         return tuple(RelRecord(t.name, row[0], row[1], dict(zip(t.columns, row[2:], strict=True)))
                      for t in self.rel_tables for row in t.rows)
+
+
+def sources(parts: Iterable[Batch]) -> Iterator[list[Batch]]:
+    """Consecutive parts grouped by key: each group is one source (``Batch.concat``).
+    A key that comes back after another is refused: a source's parts must be consecutive."""
+    done: set[str] = set()
+    group: list[Batch] = []
+    for part in parts:
+        if group and part.key != group[0].key:
+            done.add(group[0].key)
+            yield group
+            group = []
+        if part.key in done:
+            raise ValueError(f"parts of source {part.key!r} are not consecutive")
+        group.append(part)
+    if group:
+        yield group
+
+
+def _joined(tables: Sequence[Table], keys: int) -> tuple[Table, ...]:
+    """Tables of one name joined; the first row of a key (id, or start and end) wins."""
+    groups: dict[str, list[Table]] = {}
+    for t in tables:
+        groups.setdefault(t.name, []).append(t)
+    out = []
+    for name, group in groups.items():
+        columns = group[0].columns
+        if any(t.columns != columns for t in group):  # rare: re-table through dicts
+            columns = tuple(sorted({c for t in group for c in t.columns}))
+            rows: Iterable[tuple[Any, ...]] = (
+                (*r[:keys], *(dict(zip(t.columns, r[keys:], strict=True)).get(c) for c in columns))
+                for t in group for r in t.rows)
+        else:
+            rows = (r for t in group for r in t.rows)
+        first: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        for r in rows:
+            first.setdefault(r[:keys], r)
+        out.append(Table(name, columns, list(first.values())))
+    return tuple(out)
 
 
 def _tables(records: Iterable[Any], name: Callable[[Any], str], key: Callable[[Any], tuple]) -> tuple[Table, ...]:

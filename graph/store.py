@@ -96,6 +96,16 @@ class GraphStore(Protocol):
     def write_many(self, batches: Iterable[Batch]) -> None:
         """Apply several batches in one transaction (all or nothing)."""
 
+    #: True if ``write_stream`` writes each part as it arrives (reading and writing then
+    #: overlap, so callers should produce parts in another thread); False if it gathers them.
+    streams: bool
+
+    def write_stream(self, batches: Iterable[Batch]) -> None:
+        """Like ``write_many``, but the batches may still be in the making: a source may
+        come as several consecutive parts with one key (``Batch.concat`` of them is what
+        ``write_many`` would get), and if the iterator raises, nothing is written and the
+        exception propagates."""
+
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
         """Run a read-only query and return plain rows and graph elements."""
 

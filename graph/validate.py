@@ -24,11 +24,14 @@ def _allowed(props: tuple[Prop, ...]) -> dict[str, tuple[type, ...]]:
     return {p.name: _PY_TYPES[p.datatype] for p in props}
 
 
-def validate_batch(batch: Batch, ont: Ontology) -> None:
+def validate_batch(batch: Batch, ont: Ontology, *, earlier: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
     """Raise LoadError for unknown labels/types/properties, wrong value types, missing or
-    repeated keys, or relationships whose ends are not nodes of the batch with the
-    ontology's labels. Works column by column: a register's tables hold 10^5 rows."""
+    repeated keys, or relationships whose ends are not nodes of the batch (or, for a
+    source written in parts, of its ``earlier`` parts: label -> ids) with the ontology's
+    labels. Returns the batch's node ids by label. Works column by column: a register's
+    tables hold 10^5 rows."""
     where = f"batch {batch.key}"
+    earlier = earlier or {}
     ids: dict[str, set[str]] = {}
     for t in batch.node_tables:
         nt = ont.node_types.get(t.name)
@@ -48,11 +51,14 @@ def validate_batch(batch: Batch, ont: Ontology) -> None:
         start_col, end_col, *value_cols = _columns(t, 2)
         for col, label in ((start_col, rt.start), (end_col, rt.end)):
             missing = set(col) - ids.get(label, set())
+            if missing and earlier:
+                missing -= earlier.get(label, set())
             if missing:
                 raise LoadError(f"{t.name} needs a {label} node {min(missing)!r} in the same batch", where=where)
         if len(set(zip(start_col, end_col, strict=True))) != len(start_col):
             raise LoadError(f"{t.name} relationship repeated between the same nodes", where=where)
         _check_columns(t, value_cols, _allowed(rt.properties), 2, where)
+    return ids
 
 
 def _columns(t: Table, keys: int) -> list[list[Any]]:

@@ -13,8 +13,10 @@ import csv
 import datetime as dt
 import difflib
 import io
+import queue
 import re
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -24,6 +26,7 @@ from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError
 
 from graph.records import Batch, Table
+from graph.store import GraphStore
 from loaders.records import concept_node, stable_id
 from ontology import Concept, Ontology, load_ontology
 from ontology.labels import normalise
@@ -155,9 +158,15 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict[str, str] | None = None,
-                  progress: Callable[[int], None] | None = None) -> Register:
+                  progress: Callable[[int], None] | None = None,
+                  on_part: Callable[[Register, list[str], int], None] | None = None,
+                  part_rows: int = 20_000) -> Register:
     """Read and validate every row of the register at ``path``; problems are collected, not raised.
 
+    ``on_part(register, usccs, first_holding)``, if given, is called while reading, about
+    every ``part_rows`` valid rows (between two enterprises' rows) and at the end, with
+    the enterprises accepted since the last call and the index of the first holding
+    accepted since: the caller can write them while the rest is read.
     Raises LoadError only for a file that cannot be read as a register at all.
     """
     ont = ontology or load_ontology()
@@ -173,9 +182,16 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
     pick = itemgetter(*(cols.get(k, width) for k in COLUMNS))
     check = _Checks(ont)
     seen_pairs: dict[tuple[str, str], int] = {}
+    fresh: list[str] = []  # enterprises accepted since the last part
+    first_holding, previous, uscc_at = 0, "", cols["uscc"]
     for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
+        current = row[uscc_at] if uscc_at < len(row) else ""
+        if on_part and len(reg.holdings) - first_holding + len(fresh) >= part_rows and current != previous:
+            on_part(reg, fresh, first_holding)  # cut between two enterprises' rows
+            fresh, first_holding = [], len(reg.holdings)
+        previous = current
         reg.rows += 1
         if progress and reg.rows % 1000 == 0:
             progress(1000)
@@ -201,6 +217,7 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
             reg.problems.extend(problems)
             continue
         if known is None:
+            fresh.append(uscc)
             reg.enterprises[uscc] = {
                 "_row": number, "name": name, "district": district or None, "industry_code": industry_code or None,
                 "scale": scale or None, "founded_on": parse_date(founded_on),
@@ -215,6 +232,8 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
         progress(reg.rows % 1000)
     if reg.rows == 0:
         raise LoadError("the register has a header but no data rows", where=str(path))
+    if on_part and (fresh or first_holding < len(reg.holdings)):
+        on_part(reg, fresh, first_holding)
     return reg
 
 
@@ -308,16 +327,114 @@ def _date_problem(key: str, text: str) -> Iterator[Found]:
 def register_batch(reg: Register, ontology: Ontology | None = None, *, skip_invalid: bool = False) -> Batch:
     """The Batch of a validated register; LoadError if any row is invalid and not ``skip_invalid``."""
     ont = ontology or load_ontology()
-    if reg.problems and not skip_invalid:
-        raise LoadError(f"{len(reg.invalid_rows)} invalid row(s); nothing was loaded", where=str(reg.path),
-                        hint="fix them, or pass --skip-invalid to load the valid rows")
-    key = stable_id("register", reg.path.stem)
+    _refuse_problems(reg, skip_invalid)
+    return register_part(reg, list(reg.enterprises), 0, ont)
+
+
+def register_key(path: Path) -> str:
+    """The id of the register read from ``path`` (owner of its enterprises)."""
+    return stable_id("register", Path(path).stem)
+
+
+def register_part(reg: Register, usccs: list[str], first_holding: int, ont: Ontology) -> Batch:
+    """The Batch of enterprises ``usccs`` and of the holdings from ``first_holding`` on,
+    with the qualification concepts they hold (merged, so a part stands on its own)."""
+    key = register_key(reg.path)
     enterprises = Table("Enterprise", ENTERPRISE_COLUMNS, [
         (u, u, key, e["name"], e["district"], e["industry_code"], e["scale"], e["founded_on"])
-        for u, e in reg.enterprises.items()])
+        for u, e in ((u, reg.enterprises[u]) for u in usccs)])
+    holdings = reg.holdings[first_holding:]
     holds = Table("HOLDS", HOLDS_COLUMNS, [
-        (h["uscc"], h["qualification"], h["level"], h["level_rank"], h["since"], h["until"]) for h in reg.holdings])
-    held = {h["qualification"] for h in reg.holdings}
+        (h["uscc"], h["qualification"], h["level"], h["level_rank"], h["since"], h["until"]) for h in holdings])
+    held = {h["qualification"] for h in holdings}
     concepts = Batch.of(key, [concept_node(ont, "qualifications", c)
                               for c in ont.concepts("qualifications") if c.id in held], [])
     return Batch(key, (enterprises, *concepts.node_tables), (holds,) if holds.rows else ())
+
+
+def _refuse_problems(reg: Register, skip_invalid: bool) -> None:
+    if reg.problems and not skip_invalid:
+        raise LoadError(f"{len(reg.invalid_rows)} invalid row(s); nothing was loaded", where=str(reg.path),
+                        hint="fix them, or pass --skip-invalid to load the valid rows")
+
+
+def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = None,
+                  mapping: dict[str, str] | None = None, skip_invalid: bool = False,
+                  before: Sequence[Batch] = (), progress: Callable[[int], None] | None = None,
+                  report: Callable[[Register], None] | None = None, part_rows: int = 20_000) -> Register:
+    """Read, check and write the register at ``path`` in one all-or-nothing transaction
+    (after the batches ``before``, in the same transaction); returns what was read.
+
+    On a store that ``streams`` (Neo4j), valid rows are written while the rest of the
+    file is still being read: the server works on one core while Python checks rows on
+    the other. The transaction commits only once the whole file is read and no row is
+    invalid (or ``skip_invalid``); otherwise it is rolled back, LoadError is raised and
+    the graph is as it was. ``report(register)`` is called once the file is read, before
+    that decision, so a caller can show the problems either way.
+    """
+    ont = ontology or load_ontology()
+    if not getattr(store, "streams", False):
+        reg = read_register(path, ontology=ont, mapping=mapping, progress=progress)
+        if report:
+            report(reg)
+        _refuse_problems(reg, skip_invalid)
+        store.write_stream([*before, register_part(reg, list(reg.enterprises), 0, ont)])
+        return reg
+    return _streamed(store, path, ont, mapping, skip_invalid, before, progress, report, part_rows)
+
+
+class _Abandon(Exception):
+    """Raised inside the writer's part iterator: roll the transaction back."""
+
+
+def _streamed(store: GraphStore, path: Path, ont: Ontology, mapping: dict[str, str] | None, skip_invalid: bool,
+              before: Sequence[Batch], progress: Callable[[int], None] | None,
+              report: Callable[[Register], None] | None, part_rows: int) -> Register:
+    parts: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=4)
+    failed: list[BaseException] = []
+
+    def produced() -> Iterator[Batch]:
+        yield from before
+        while (item := parts.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def write() -> None:
+        try:
+            store.write_stream(produced())
+        except BaseException as exc:  # handed to the reading thread, which raises it
+            failed.append(exc)
+
+    def hand(item: Batch | BaseException | None) -> None:
+        while writer.is_alive():
+            try:
+                parts.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+        if failed and not isinstance(item, BaseException):
+            raise failed[0]  # the writer stopped: stop reading too
+
+    def on_part(reg: Register, usccs: list[str], first_holding: int) -> None:
+        if reg.problems and not skip_invalid:
+            return  # the load will be refused: write no more, but read on to report every problem
+        hand(register_part(reg, usccs, first_holding, ont))
+
+    writer = threading.Thread(target=write, name="policykg-register-writer", daemon=True)
+    writer.start()
+    try:
+        reg = read_register(path, ontology=ont, mapping=mapping, progress=progress, on_part=on_part,
+                            part_rows=part_rows)
+        if report:
+            report(reg)
+        _refuse_problems(reg, skip_invalid)
+    except BaseException:
+        hand(_Abandon())
+        writer.join()
+        raise
+    hand(None)
+    writer.join()
+    if failed:
+        raise failed[0]
+    return reg

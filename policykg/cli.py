@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from policykg.errors import PolicyKGError
 from policykg.settings import BACKENDS, Settings, load_settings
+
+if TYPE_CHECKING:
+    from loaders.register import Register
 
 
 class _Group(click.Group):
@@ -215,24 +219,36 @@ def load_enterprises(ctx: click.Context, file: Path, backend: str | None, skip_i
       policykg load enterprises data/enterprises/demo-minhang.csv
       policykg load enterprises register.xlsx --map "Credit code=统一社会信用代码" --skip-invalid
     """
-    from loaders.register import read_register, register_batch
+    from loaders import ontology_batch
+    from loaders.register import load_register
 
     pairs = dict(m.split("=", 1) for m in mapping if "=" in m)
-    with click.progressbar(length=0, label="reading", file=sys.stderr, show_pos=True) as bar:
-        reg = read_register(file, mapping=pairs, progress=bar.update)
-    if reg.problems:
-        report = errors_out or _settings(ctx).home / "reports" / f"{file.stem}-errors.csv"
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(reg.problems_csv(), "utf-8")
-        for p in reg.problems[:20]:
-            click.secho(f"row {p.row}, {p.column}={p.value!r}: {p.reason}", err=True, fg="yellow")
-        if len(reg.problems) > 20:
-            click.secho(f"... and {len(reg.problems) - 20} more", err=True, fg="yellow")
-        click.echo(f"{len(reg.invalid_rows)} invalid row(s) of {reg.rows}; all problems in {report}", err=True)
-    batch = register_batch(reg, skip_invalid=skip_invalid)
-    from loaders import ontology_batch
+    read: list[Register] = []
+    store = _open(ctx, backend)
+    try:
+        store.apply_schema()
+        # one pass: rows are checked and (on Neo4j) written as the file is read
+        with click.progressbar(length=0, label="reading and loading", file=sys.stderr, show_pos=True) as bar:
+            reg = load_register(store, file, mapping=pairs, skip_invalid=skip_invalid, before=[ontology_batch()],
+                                progress=bar.update, report=read.append)
+        counts = store.counts()
+    finally:
+        store.close()
+        if read and read[0].problems:  # shown whether the load went on or was refused
+            _show_problems(ctx, read[0], file, errors_out)
+    click.echo(f"loaded {len(reg.enterprises)} enterprise(s) into {store.backend}: "
+               f"{sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
 
-    _write(ctx, backend, [ontology_batch(), batch], f"{len(reg.enterprises)} enterprise(s)")
+
+def _show_problems(ctx: click.Context, reg: Register, file: Path, errors_out: Path | None) -> None:
+    report = errors_out or _settings(ctx).home / "reports" / f"{file.stem}-errors.csv"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(reg.problems_csv(), "utf-8")
+    for p in reg.problems[:20]:
+        click.secho(f"row {p.row}, {p.column}={p.value!r}: {p.reason}", err=True, fg="yellow")
+    if len(reg.problems) > 20:
+        click.secho(f"... and {len(reg.problems) - 20} more", err=True, fg="yellow")
+    click.echo(f"{len(reg.invalid_rows)} invalid row(s) of {reg.rows}; all problems in {report}", err=True)
 
 
 @main.group()

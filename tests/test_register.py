@@ -8,10 +8,12 @@ import csv
 import pytest
 from click.testing import CliRunner
 
+import loaders.register as register_module
+from loaders import ontology_batch
 from loaders.demo import write_demo_register
-from loaders.register import read_register, register_batch
+from loaders.register import load_register, read_register, register_batch
 from policykg.cli import main
-from policykg.errors import LoadError
+from policykg.errors import LoadError, StoreError
 from tests.conftest import CASES_REGISTER
 
 HEADER = "统一社会信用代码,企业名称,所属区,行业代码,规模,成立日期,资质名称,资质级别,认定日期,有效期至\n"
@@ -39,9 +41,64 @@ def test_bad_register_clear_message_graph_unchanged(tmp_path, store, graph_batch
     path = tmp_path / f"{case}.csv"
     path.write_text(content, "utf-8")
     with pytest.raises(LoadError) as err:
-        store.write(register_batch(read_register(path, ontology=ontology), ontology))
+        load_register(store, path, ontology=ontology, part_rows=1)
     assert message in str(err.value) or any(message in p.reason for p in _problems(path, ontology))
     assert store.counts() == before
+
+
+@pytest.mark.neo4j
+def test_a_late_invalid_row_rolls_back_the_parts_already_written(tmp_path, store, graph_batches, ontology,
+                                                                  monkeypatch):
+    """On Neo4j the first rows are written while the file is read: the last row's error
+    must still leave the graph as it was."""
+    store.write_many(graph_batches)
+    before = store.counts()
+    path = tmp_path / "late.csv"
+    write_demo_register(path, count=6, seed=11)
+    with path.open("a", encoding="utf-8") as f:
+        f.write(GOOD.replace("MA1000001R", "MA1000001X"))
+    handed = []
+    part = register_module.register_part
+    monkeypatch.setattr(register_module, "register_part", lambda *a: handed.append(1) or part(*a))
+    with pytest.raises(LoadError, match="1 invalid row"):
+        load_register(store, path, ontology=ontology, part_rows=1)
+    assert len(handed) >= (3 if store.streams else 0)  # parts went to the writer before the bad row
+    assert store.counts() == before
+
+
+@pytest.mark.neo4j
+def test_a_failed_write_mid_file_changes_nothing(tmp_path, neo4j_store, ontology):
+    """Neo4j refuses an enterprise another register owns while the file is still being
+    read; the parts written before it are rolled back. (The embedded store writes once
+    the file is read, and keeps the later register's row: see the README's limits.)"""
+    store = neo4j_store
+    store.clear()
+    load_register(store, CASES_REGISTER, ontology=ontology)
+    before = store.counts()
+    other = tmp_path / "other.csv"
+    write_demo_register(other, count=5, seed=9)
+    with other.open("a", encoding="utf-8") as f:
+        f.write(CASES_REGISTER.read_text("utf-8").splitlines()[1] + "\n")
+    with pytest.raises(StoreError, match="already exists"):
+        load_register(store, other, ontology=ontology, part_rows=1)
+    assert store.counts() == before
+    store.clear()
+
+
+@pytest.mark.neo4j
+def test_a_register_written_in_parts_equals_one_batch(store, ontology):
+    load_register(store, CASES_REGISTER, ontology=ontology, before=[ontology_batch(ontology)], part_rows=1)
+    in_parts = store.counts(), _holdings(store)
+    store.clear()
+    store.write_many([ontology_batch(ontology), register_batch(read_register(CASES_REGISTER, ontology=ontology),
+                                                                ontology)])
+    assert (store.counts(), _holdings(store)) == in_parts
+    assert in_parts[0].nodes["Enterprise"] == 8 and len(in_parts[1]) == 7
+
+
+def _holdings(store):
+    return store.read("MATCH (e:Enterprise)-[h:HOLDS]->(q:Qualification) RETURN e.id, e.name, e.founded_on, "
+                      "q.id, h.level, h.level_rank, h.since, h.until ORDER BY e.id, q.id").rows
 
 
 def _problems(path, ontology):
@@ -92,12 +149,11 @@ def test_xlsx_register(tmp_path, ontology):
 
 @pytest.mark.neo4j
 def test_loading_a_register_twice_changes_nothing(store, ontology):
-    batch = register_batch(read_register(CASES_REGISTER, ontology=ontology), ontology)
-    store.write(batch)
-    first = store.counts()
-    store.write(batch)
-    assert store.counts() == first
-    assert first.nodes["Enterprise"] == 8 and first.rels["HOLDS"] == 7
+    load_register(store, CASES_REGISTER, ontology=ontology, part_rows=2)
+    first = store.counts(), _holdings(store)
+    load_register(store, CASES_REGISTER, ontology=ontology, part_rows=2)  # the re-load gathers its parts
+    assert (store.counts(), _holdings(store)) == first
+    assert first[0].nodes["Enterprise"] == 8 and first[0].rels["HOLDS"] == 7
 
 
 def test_demo_register_is_deterministic_and_valid(tmp_path, ontology):

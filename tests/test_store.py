@@ -170,3 +170,57 @@ def test_reloading_updates_kept_edges_in_place(store):
     store.write(second)
     rows = store.read("MATCH (e:Enterprise)-[h:HOLDS]->(q:Qualification) RETURN q.id, h.level ORDER BY q.id").rows
     assert rows == [["q-a", "国家级"], ["q-b", None]]
+
+
+def _parts() -> list[Batch]:
+    """One register in two parts, as a reader hands them over: the second repeats a shared
+    concept, and holds an edge of an enterprise the first part brought."""
+    first = _register({"E1": {"name": "甲", "scale": "规上"}}, [("E1", "q-a", {"level": "市级"})])
+    second = _register({"E2": {"name": "乙"}}, [("E2", "q-a", {}), ("E2", "q-b", {"level": "区级"}),
+                                               ("E1", "q-b", {"level": "国家级"})])
+    return [first, second]
+
+
+def _snapshot_rows(store) -> list:
+    return store.read("MATCH (e:Enterprise) OPTIONAL MATCH (e)-[h:HOLDS]->(q:Qualification) "
+                      "RETURN e.id, e.name, e.scale, e.register_id, q.id, q.name, h.level ORDER BY e.id, q.id").rows
+
+
+def test_a_source_streamed_in_parts_equals_one_batch(store):
+    """Parts written as they arrive (Neo4j) or gathered (embedded) give the graph that their
+    concatenation gives; streaming them again is a re-load and changes nothing."""
+    store.write_stream(iter(_parts()))
+    streamed = store.counts(), _snapshot_rows(store)
+    assert streamed[0].nodes["Enterprise"] == 2 and streamed[0].rels["HOLDS"] == 4
+    store.write_stream(iter(_parts()))
+    assert (store.counts(), _snapshot_rows(store)) == streamed
+    store.clear()
+    store.write_many([Batch.concat(_parts())])
+    assert (store.counts(), _snapshot_rows(store)) == streamed
+
+
+def test_a_failing_stream_writes_nothing(store, minhang_batch):
+    store.write(minhang_batch)
+    before = store.counts()
+
+    def parts():
+        yield from _parts()[:1]
+        raise RuntimeError("the reader failed")
+
+    with pytest.raises(RuntimeError, match="the reader failed"):
+        store.write_stream(parts())
+    with pytest.raises(ValueError, match="not consecutive"):
+        store.write_stream(iter([_parts()[0], minhang_batch, _parts()[1]]))
+    assert store.counts() == before
+
+
+def test_concat_keeps_the_first_row_of_a_node_and_joins_columns():
+    a = Batch("k", (Table("Qualification", ("name",), [("q1", "一")]),), ())
+    b = Batch("k", (Table("Qualification", ("default_level", "name"), [("q1", "国家级", "x"), ("q2", None, "二")]),),
+              (Table("HOLDS", ("level",), [("E1", "q2", "市级")]),))
+    joined = Batch.concat([a, b])
+    assert joined.node_tables == (Table("Qualification", ("default_level", "name"),
+                                        [("q1", None, "一"), ("q2", None, "二")]),)
+    assert joined.rel_tables == b.rel_tables
+    with pytest.raises(ValueError):
+        Batch.concat([a, Batch("other", (), ())])
