@@ -21,6 +21,7 @@ from typing import Any
 
 from graph.records import Batch
 from ontology import Ontology
+from policykg.errors import StoreError
 
 META = "meta.json"
 
@@ -128,10 +129,13 @@ def publish(staged: Source, root: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int, ...]) -> tuple[Path, int] | None:
+def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int, ...],
+                 owner_at: int | None = None) -> tuple[Path, int] | None:
     """One CSV for table ``name`` across ``sources``: the file itself when a single source
     has it; else rows de-duplicated on the cells at ``key_at``, later sources winning (as
-    MERGE then SET would). Returns the file and its row count, or None if no source has it."""
+    MERGE then SET would). A node that two sources own (cell ``owner_at``: an enterprise
+    in two registers) is refused with StoreError, as Neo4j refuses it.
+    Returns the file and its row count, or None if no source has it."""
     having = [s for s in sources if s.table(name)]
     if not having:
         return None
@@ -144,7 +148,13 @@ def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int,
             reader = csv.reader(fh)
             header = next(reader)
             for row in reader:
-                rows[tuple(row[i] for i in key_at)] = row
+                key = tuple(row[i] for i in key_at)
+                if owner_at is not None and key in rows and rows[key][owner_at] and row[owner_at] and \
+                        rows[key][owner_at] != row[owner_at]:
+                    raise StoreError(f"{name[2:]} {key[0]!r} is owned by both {rows[key][owner_at]!r} and "
+                                     f"{row[owner_at]!r}; nothing was changed",
+                                     where=str(s.table(name)), hint="a node can belong to one source only")
+                rows[key] = row
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(header)

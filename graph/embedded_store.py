@@ -201,8 +201,9 @@ def _build(db_path: Path, tmp: Path, ont: Ontology, sources: list[Source]) -> No
             conn.execute(stmt)
         expected: dict[str, int] = {}
         for label, nt in ont.node_types.items():
-            key_at = ([p.name for p in nt.properties].index(nt.key),)
-            table = merged_table(f"n_{label}", sources, tmp / f"n_{label}.csv", key_at)
+            names = [p.name for p in nt.properties]
+            owner_at = names.index(nt.owner) if nt.owner in names else None
+            table = merged_table(f"n_{label}", sources, tmp / f"n_{label}.csv", (names.index(nt.key),), owner_at)
             expected[label] = table[1] if table else 0
             if table:
                 _copy(conn, label, table[0])

@@ -67,22 +67,20 @@ def test_a_late_invalid_row_rolls_back_the_parts_already_written(tmp_path, store
 
 
 @pytest.mark.neo4j
-def test_a_failed_write_mid_file_changes_nothing(tmp_path, neo4j_store, ontology):
-    """Neo4j refuses an enterprise another register owns while the file is still being
-    read; the parts written before it are rolled back. (The embedded store writes once
-    the file is read, and keeps the later register's row: see the README's limits.)"""
-    store = neo4j_store
-    store.clear()
+def test_a_failed_write_mid_file_changes_nothing(tmp_path, store, ontology):
+    """An enterprise another register owns is refused by the store (Neo4j while the file
+    is still being read: the parts written before it are rolled back)."""
     load_register(store, CASES_REGISTER, ontology=ontology)
     before = store.counts()
     other = tmp_path / "other.csv"
     write_demo_register(other, count=5, seed=9)
     with other.open("a", encoding="utf-8") as f:
         f.write(CASES_REGISTER.read_text("utf-8").splitlines()[1] + "\n")
-    with pytest.raises(StoreError, match="already exists"):
+    with pytest.raises(StoreError, match=r"already exists|owned by both"):
         load_register(store, other, ontology=ontology, part_rows=1)
     assert store.counts() == before
-    store.clear()
+    load_register(store, CASES_REGISTER, ontology=ontology)  # the store still takes loads
+    assert store.counts() == before
 
 
 @pytest.mark.neo4j
