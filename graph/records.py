@@ -92,6 +92,8 @@ class Batch:
         joined through records."""
         if len({p.key for p in parts}) != 1:
             raise ValueError("parts of one batch must share one key")
+        if len(parts) == 1:  # a source read whole: nothing to join (10^5 rows not copied)
+            return parts[0]
         return Batch(parts[0].key, _joined([t for p in parts for t in p.node_tables], 1),
                      _joined([t for p in parts for t in p.rel_tables], 2))
 
