@@ -21,7 +21,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 from neo4j.graph import Node, Path, Relationship
 
-from graph.records import Batch, Table
+from graph.records import Batch, Table, consecutive
 from graph.schema import neo4j_schema
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
@@ -30,9 +30,9 @@ from policykg.errors import StoreError, StoreUnavailableError
 from policykg.settings import Settings
 
 CHUNK = 5000
+INDEX_WAIT_S = 300
 REPLAN_ROWS = 10_000  # rows written at once after which index statistics are refreshed
 log = logging.getLogger(__name__)
-INDEX_WAIT_S = 300
 
 
 def resolve_neo4j(settings: Settings) -> tuple[str, str, str, str | None]:
@@ -231,12 +231,9 @@ class Neo4jStore:
 
 def _checked(batches: Iterable[Batch], ont: Ontology) -> Iterator[Batch]:
     """The batches, each checked; a source's later parts may name nodes of its earlier ones."""
-    key, seen, done = None, defaultdict(set), set()
-    for b in batches:
+    key, seen = None, defaultdict(set)
+    for b in consecutive(batches):
         if b.key != key:
-            if b.key in done:
-                raise ValueError(f"parts of source {b.key!r} are not consecutive")
-            done.add(b.key)
             key, seen = b.key, defaultdict(set)
         for label, ids in validate_batch(b, ont, earlier=seen).items():
             seen[label] |= ids

@@ -115,18 +115,27 @@ class Batch:
                      for t in self.rel_tables for row in t.rows)
 
 
-def sources(parts: Iterable[Batch]) -> Iterator[list[Batch]]:
-    """Consecutive parts grouped by key: each group is one source (``Batch.concat``).
-    A key that comes back after another is refused: a source's parts must be consecutive."""
+def consecutive(parts: Iterable[Batch]) -> Iterator[Batch]:
+    """The parts as they come; ValueError if a key comes back after another, since a
+    source's parts must be consecutive."""
     done: set[str] = set()
-    group: list[Batch] = []
+    key = None
     for part in parts:
+        if part.key != key:
+            if part.key in done:
+                raise ValueError(f"parts of source {part.key!r} are not consecutive")
+            key = part.key
+            done.add(key)
+        yield part
+
+
+def sources(parts: Iterable[Batch]) -> Iterator[list[Batch]]:
+    """Consecutive parts grouped by key: each group is one source (``Batch.concat``)."""
+    group: list[Batch] = []
+    for part in consecutive(parts):
         if group and part.key != group[0].key:
-            done.add(group[0].key)
             yield group
             group = []
-        if part.key in done:
-            raise ValueError(f"parts of source {part.key!r} are not consecutive")
         group.append(part)
     if group:
         yield group

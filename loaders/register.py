@@ -187,11 +187,12 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
     for number, row in enumerate(rows, start=2):
         if not any(row):
             continue
-        current = row[uscc_at] if uscc_at < len(row) else ""
-        if on_part and len(reg.holdings) - first_holding + len(fresh) >= part_rows and current != previous:
-            on_part(reg, fresh, first_holding)  # cut between two enterprises' rows
-            fresh, first_holding = [], len(reg.holdings)
-        previous = current
+        if on_part:
+            current = row[uscc_at] if uscc_at < len(row) else ""
+            if len(reg.holdings) - first_holding + len(fresh) >= part_rows and current != previous:
+                on_part(reg, fresh, first_holding)  # cut between two enterprises' rows
+                fresh, first_holding = [], len(reg.holdings)
+            previous = current
         reg.rows += 1
         if progress and reg.rows % 1000 == 0:
             progress(1000)
@@ -373,12 +374,11 @@ def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = 
     that decision, so a caller can show the problems either way.
     """
     ont = ontology or load_ontology()
-    if not getattr(store, "streams", False):
+    if not store.streams:
         reg = read_register(path, ontology=ont, mapping=mapping, progress=progress)
         if report:
             report(reg)
-        _refuse_problems(reg, skip_invalid)
-        store.write_stream([*before, register_part(reg, list(reg.enterprises), 0, ont)])
+        store.write_stream([*before, register_batch(reg, ont, skip_invalid=skip_invalid)])
         return reg
     return _streamed(store, path, ont, mapping, skip_invalid, before, progress, report, part_rows)
 

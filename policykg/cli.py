@@ -17,6 +17,9 @@ from policykg.errors import PolicyKGError
 from policykg.settings import BACKENDS, Settings, load_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from graph.store import GraphStore
     from loaders.register import Register
 
 
@@ -182,14 +185,20 @@ def load_documents(ctx: click.Context, paths: tuple[Path, ...], backend: str | N
     with click.progressbar(files, label="extracting", file=sys.stderr) as bar:
         for f in bar:
             batches.append(document_batch(extract_file(f, title=title)))
-    _write(ctx, backend, [ontology_batch(), *batches], f"{len(batches)} document(s)")
+    def load_documents(store: GraphStore) -> str:
+        store.write_many([ontology_batch(), *batches])
+        return f"{len(batches)} document(s)"
+
+    _write(ctx, backend, load_documents)
 
 
-def _write(ctx: click.Context, backend: str | None, batches: list, what: str) -> None:
+def _write(ctx: click.Context, backend: str | None, load: Callable[[GraphStore], str]) -> None:
+    """Open the store, apply its schema, run ``load`` (which says what it loaded) and
+    report the counts; the store is closed whatever happens."""
     store = _open(ctx, backend)
     try:
         store.apply_schema()
-        store.write_many(batches)
+        what = load(store)
         counts = store.counts()
     finally:
         store.close()
@@ -224,20 +233,19 @@ def load_enterprises(ctx: click.Context, file: Path, backend: str | None, skip_i
 
     pairs = dict(m.split("=", 1) for m in mapping if "=" in m)
     read: list[Register] = []
-    store = _open(ctx, backend)
-    try:
-        store.apply_schema()
+
+    def load_one(store: GraphStore) -> str:
         # one pass: rows are checked and (on Neo4j) written as the file is read
         with click.progressbar(length=0, label="reading and loading", file=sys.stderr, show_pos=True) as bar:
             reg = load_register(store, file, mapping=pairs, skip_invalid=skip_invalid, before=[ontology_batch()],
                                 progress=bar.update, report=read.append)
-        counts = store.counts()
+        return f"{len(reg.enterprises)} enterprise(s)"
+
+    try:
+        _write(ctx, backend, load_one)
     finally:
-        store.close()
         if read and read[0].problems:  # shown whether the load went on or was refused
             _show_problems(ctx, read[0], file, errors_out)
-    click.echo(f"loaded {len(reg.enterprises)} enterprise(s) into {store.backend}: "
-               f"{sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
 
 
 def _show_problems(ctx: click.Context, reg: Register, file: Path, errors_out: Path | None) -> None:
