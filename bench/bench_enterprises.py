@@ -1,10 +1,11 @@
 """Enterprise registers at district scale: load 100,000 fictional enterprises with three
 qualifications each into both backends, against the naive path (one MERGE per row, one
-transaction per row, on a 5,000-row sample) measured in the same run (embedded: the median of three loads; Neo4j: first into a
-fresh server, then the median of three more into the same server once warm); then eligibility
-for one enterprise (p50/p95 over 1,000 random lookups, after 200 lookups of other enterprises:
-the figure is the steady state an officer meets, not the first seconds after a bulk load,
-when Neo4j's p95 is about 1.5x higher) and for the whole register."""
+transaction per row, on a 5,000-row sample) measured in the same run (embedded: the
+median of three loads; Neo4j: first into a fresh server, then the median of three more
+into the same server once warm); then eligibility for one enterprise (p50/p95 over 1,000
+random lookups, after 200 lookups of other enterprises: the figure is the steady state an
+officer meets, not the first seconds after a bulk load, when Neo4j's p95 is about 1.5x
+higher) and for the whole register."""
 
 from __future__ import annotations
 
