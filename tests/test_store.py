@@ -224,3 +224,23 @@ def test_concat_keeps_the_first_row_of_a_node_and_joins_columns():
     assert joined.rel_tables == b.rel_tables
     with pytest.raises(ValueError):
         Batch.concat([a, Batch("other", (), ())])
+
+
+def test_owned_places_finds_a_source_by_key_and_by_owner(neo4j_store, minhang_batch):
+    """The one-statement probe behind re-loads: where a source's nodes are, and nothing
+    for a source the graph does not hold."""
+    from graph.neo4j_store import _holds_source, _owned_places
+
+    neo4j_store.clear()
+    neo4j_store.write(minhang_batch)
+    try:
+        with neo4j_store.driver.session() as s, s.begin_transaction() as tx:
+            places = _owned_places(tx, [minhang_batch.key], neo4j_store.ontology)
+            assert {("PolicyDocument", "id"), ("Article", "document_id"), ("Chapter", "document_id")} <= places
+            assert not {label for label, _ in places} & {"Enterprise", "Qualification", "Bureau"}
+            assert _owned_places(tx, ["no-such-source"], neo4j_store.ontology) == set()
+            assert _holds_source(tx, minhang_batch.key, neo4j_store.ontology)
+            assert not _holds_source(tx, "no-such-source", neo4j_store.ontology)
+            tx.rollback()
+    finally:
+        neo4j_store.clear()
