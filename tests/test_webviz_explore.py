@@ -396,3 +396,36 @@ def test_admin_table_escapes_markup_and_caps_rows(embedded_app):
                                                       "csrf_token": token}).get_data(as_text=True)
     assert MESSAGES["en"]["admin_rows_capped"].format(shown=500, total=700) in many
     assert many.count("<tr>") == 501  # the header row and 500 rows
+
+
+def test_wrong_tokens_are_throttled_per_address():
+    from webviz.admin import Throttle
+
+    now = [1000.0]
+    t = Throttle(limit=3, window_s=60, clock=lambda: now[0])
+    for _ in range(2):
+        t.wrong("a")
+        now[0] += 1
+    assert t.wait_s("a") == 0
+    t.wrong("a")
+    assert t.wait_s("a") == pytest.approx(58)  # until the oldest of the three is 60 s old
+    assert t.wait_s("b") == 0  # other addresses are not affected
+    now[0] += 58
+    assert t.wait_s("a") == 0
+    now[0] += 60
+    assert t.wait_s("a") == 0 and "a" not in t._wrong  # idle addresses are forgotten
+
+
+def test_admin_box_refuses_tokens_after_too_many_wrong_ones(make_app):
+    from webviz.admin import MAX_WRONG
+
+    client = make_app(admin_token=TOKEN).test_client()
+    csrf = _csrf(client.get("/admin/cypher").get_data(as_text=True))
+    for _ in range(MAX_WRONG):
+        r = client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": "guess", "csrf_token": csrf})
+        assert r.status_code == 403
+    # now even the right token waits, and nothing runs
+    r = client.post("/admin/cypher", data={"cypher": COUNT_CHAPTERS, "token": TOKEN, "csrf_token": csrf})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 429 and 'id="admin-table"' not in html
+    assert _error(html).startswith("管理令牌错误次数过多")

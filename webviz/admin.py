@@ -6,7 +6,10 @@ not exist). When on:
 - the officer types the token once; it is compared in constant time (``hmac.compare_digest``
   on SHA-256 digests, so not even its length leaks), and the session remembers a keyed
   fingerprint of it, never the token itself; changing the token, or the secret key (a
-  restart without ``POLICYKG_SECRET_KEY``), ends every session. A wrong token: 403.
+  restart without ``POLICYKG_SECRET_KEY``), ends every session. A wrong token: 403; after
+  MAX_WRONG wrong tokens from one address within WINDOW_S seconds, that address may not
+  try again until the oldest of them is WINDOW_S old: 429 (so guessing is slow even
+  against a short token; the right token also waits, a cost for an officer who mistyped).
 - every POST carries the session's CSRF token (webviz.csrf); without it: 400.
 - the query must pass the saved-query library's read-only check (no CREATE, MERGE, SET,
   DELETE, CALL, LOAD CSV, ...: ``queries.definition.check_read_only``), then runs through
@@ -21,6 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
@@ -42,6 +50,48 @@ MAX_ROWS = 500  # rows shown; the count says how many there were
 ADMIN_USER = "web-admin"
 AUDIT_QUERY = "admin-cypher"
 SESSION_KEY = "admin"
+MAX_WRONG = 5  # wrong tokens per address ...
+WINDOW_S = 300.0  # ... within this many seconds, then the address waits
+
+
+class Throttle:
+    """Wrong-token attempts per client address, in a sliding window (in memory: one
+    server process; a restart forgets them)."""
+
+    def __init__(self, limit: int = MAX_WRONG, window_s: float = WINDOW_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window_s, self.clock = limit, window_s, clock
+        self._wrong: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_s(self, who: str) -> float:
+        """Seconds until ``who`` may try a token again (0: now)."""
+        with self._lock:
+            times = self._recent(who)
+            return self.window_s - (self.clock() - times[0]) if len(times) >= self.limit else 0.0
+
+    def wrong(self, who: str) -> None:
+        """Count a wrong token from ``who``."""
+        with self._lock:
+            times = self._recent(who)
+            times.append(self.clock())
+            self._wrong[who] = times
+
+    def _recent(self, who: str) -> deque[float]:
+        """``who``'s wrong tokens still inside the window; an address with none is
+        forgotten, so the table holds only addresses that erred lately."""
+        times = self._wrong.get(who, deque())
+        now = self.clock()
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        if not times:
+            self._wrong.pop(who, None)
+        return times
+
+
+def throttle() -> Throttle:
+    """This app's throttle of wrong admin tokens."""
+    return current_app.extensions.setdefault("policykg_admin_throttle", Throttle())
 
 
 def admin_token() -> str | None:
@@ -99,7 +149,12 @@ def cypher() -> tuple[str, int]:
     text = request.form.get("cypher", "")[: MAX_CYPHER + 1].strip()
     given = request.form.get("token", "")
     if given:
+        who = request.remote_addr or "?"
+        wait = throttle().wait_s(who)
+        if wait > 0:
+            return _page(token, text, error=msg("admin_too_many", s=math.ceil(wait)), status=429)
         if not token_matches(given, token):
+            throttle().wrong(who)
             session.pop(SESSION_KEY, None)
             return _page(token, text, error=msg("admin_wrong_token"), status=403)
         session[SESSION_KEY] = _fingerprint(token)
