@@ -31,6 +31,7 @@ from collections import deque
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
 from graph import ReadResult
@@ -89,9 +90,18 @@ class Throttle:
         return times
 
 
+THROTTLE = "policykg_admin_throttle"
+
+
+@admin.record_once
+def _add_throttle(setup: BlueprintSetupState) -> None:
+    """One throttle per app, made when the blueprint is registered."""
+    setup.app.extensions[THROTTLE] = Throttle()
+
+
 def throttle() -> Throttle:
     """This app's throttle of wrong admin tokens."""
-    return current_app.extensions.setdefault("policykg_admin_throttle", Throttle())
+    return current_app.extensions[THROTTLE]
 
 
 def admin_token() -> str | None:
@@ -149,12 +159,12 @@ def cypher() -> tuple[str, int]:
     text = request.form.get("cypher", "")[: MAX_CYPHER + 1].strip()
     given = request.form.get("token", "")
     if given:
-        who = request.remote_addr or "?"
-        wait = throttle().wait_s(who)
+        who, guesses = request.remote_addr or "?", throttle()
+        wait = guesses.wait_s(who)
         if wait > 0:
             return _page(token, text, error=msg("admin_too_many", s=math.ceil(wait)), status=429)
         if not token_matches(given, token):
-            throttle().wrong(who)
+            guesses.wrong(who)
             session.pop(SESSION_KEY, None)
             return _page(token, text, error=msg("admin_wrong_token"), status=403)
         session[SESSION_KEY] = _fingerprint(token)
