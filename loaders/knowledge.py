@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from loaders import patterns as P
 from loaders.document import Amount, Found
-from loaders.matcher import Match, Matcher
+from loaders.matcher import Match, Matcher, matching_key, word_boundaries
 from ontology import Ontology
 
 _WAN = {"亿元": 10000.0, "万元": 1.0, "元": 0.0001}
@@ -31,13 +31,12 @@ class Knowledge:
     def build(ont: Ontology) -> Knowledge:
         """Matchers for every scheme the extractor reads."""
         labels = sorted({lbl for c in ont.concepts("levels") for lbl in c.all_labels}, key=len, reverse=True)
+        schemes = ("qualifications", "support_forms", "beneficiary_types", "industries", "themes", "levels")
+        words = word_boundaries(frozenset(
+            matching_key(lbl) for s in schemes for c in ont.concepts(s) for lbl in (*c.all_labels, *c.not_labels)))
         return Knowledge(
             ont,
-            Matcher(ont.concepts("qualifications")),
-            Matcher(ont.concepts("support_forms")),
-            Matcher(ont.concepts("beneficiary_types")),
-            Matcher(ont.concepts("industries")),
-            Matcher(ont.concepts("themes")),
+            *(Matcher(ont.concepts(s), words) for s in schemes[:5]),
             tuple(labels),
         )
 
@@ -52,7 +51,7 @@ class Knowledge:
             for lbl in self.level_labels
         )
         run = re.compile(rf"((?:(?:{level}){P.LEVEL_RUN_TAIL})+)(?:认定的|认定|批准的|立项的|的)?$")
-        window = text[max(0, start - 24):start]
+        window = text[max(0, start - 24):start].rstrip("“\"「‘")  # 国家级和省级“专精特新”
         m = run.search(window)
         if not m:
             return []
