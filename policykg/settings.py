@@ -14,6 +14,38 @@ BACKENDS = ("embedded", "neo4j")
 
 
 @dataclass(frozen=True)
+class Limits:
+    """The largest input the loaders accept, so that a wrong file (``/dev/zero``, a 1 GB
+    log) is refused with a message instead of filling memory, and anything accepted can be
+    stored and loaded again on both backends. Each is set by the ``POLICYKG_MAX_*``
+    variable named beside it."""
+
+    document_bytes: int = 20_000_000  # POLICYKG_MAX_DOCUMENT_BYTES: one document file
+    register_bytes: int = 500_000_000  # POLICYKG_MAX_REGISTER_BYTES: one register file (CSV or XLSX)
+    article_chars: int = 50_000  # POLICYKG_MAX_ARTICLE_CHARS: one article's text
+    note_chars: int = 500  # POLICYKG_MAX_NOTE_CHARS: one responsibility note, e.g. （责任单位：…）
+    field_chars: int = 2_000  # POLICYKG_MAX_FIELD_CHARS: a register cell, a document's title or 文号
+
+
+LIMIT_VARIABLES = {
+    "document_bytes": "POLICYKG_MAX_DOCUMENT_BYTES", "register_bytes": "POLICYKG_MAX_REGISTER_BYTES",
+    "article_chars": "POLICYKG_MAX_ARTICLE_CHARS", "note_chars": "POLICYKG_MAX_NOTE_CHARS",
+    "field_chars": "POLICYKG_MAX_FIELD_CHARS",
+}
+
+
+def load_limits(environ: Mapping[str, str] | None = None) -> Limits:
+    """Input limits from ``POLICYKG_MAX_*`` (the defaults of Limits when unset).
+
+    >>> load_limits({"POLICYKG_MAX_DOCUMENT_BYTES": "1000"}).document_bytes
+    1000
+    """
+    env = os.environ if environ is None else environ
+    default = Limits()
+    return Limits(**{k: _positive_int(env, v, getattr(default, k)) for k, v in LIMIT_VARIABLES.items()})
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where state lives and which graph store to use."""
 
@@ -31,6 +63,7 @@ class Settings:
     graph_node_limit: int = 300
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def audit_log(self) -> Path:
@@ -74,6 +107,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         graph_node_limit=_positive_int(env, "POLICYKG_GRAPH_LIMIT", 300),
         admin_token=env.get("POLICYKG_ADMIN_TOKEN") or None,
         secret_key=env.get("POLICYKG_SECRET_KEY") or None,
+        limits=load_limits(env),
     )
 
 
