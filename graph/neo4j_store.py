@@ -18,7 +18,7 @@ from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, IncompleteCommit, Neo4jError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 
 from graph.records import Batch, Table, consecutive
@@ -33,6 +33,22 @@ CHUNK = 5000
 INDEX_WAIT_S = 300
 REPLAN_ROWS = 10_000  # rows written at once after which index statistics are refreshed
 log = logging.getLogger(__name__)
+
+
+# The driver's ways of saying the server went away (stopped, crashed, network gone).
+LOST = (ServiceUnavailable, SessionExpired)
+
+
+def lost_connection(exc: Exception, uri: str, *, writing: bool = False) -> StoreUnavailableError:
+    """One line for a connection lost mid-work, instead of the driver's traceback: whether
+    anything was written (a load is one transaction, so nothing, unless the commit itself
+    was cut off) and what to do."""
+    if isinstance(exc, IncompleteCommit):
+        return StoreUnavailableError(
+            "lost the connection to Neo4j while committing: the load may or may not have been stored",
+            where=uri, hint="check `policykg neo4j status`, then run the load again (loads are idempotent)")
+    return StoreUnavailableError("lost the connection to Neo4j" + ("; nothing was written" if writing else ""),
+                                 where=uri, hint="is the server running? `policykg neo4j status`, then run it again")
 
 
 def resolve_neo4j(settings: Settings) -> tuple[str, str, str, str | None]:
@@ -80,7 +96,7 @@ class Neo4jStore:
         """Create uniqueness constraints and indexes generated from the ontology (idempotent).
         Writes call it once per store object: without the index on a new label's key,
         every relationship MATCH would scan the label."""
-        with self._session() as s:
+        with self._errors(), self._session() as s:
             for stmt in neo4j_schema(self.ontology):
                 s.run(stmt).consume()
             # New indexes populate in the background and the planner ignores them until
@@ -104,6 +120,8 @@ class Neo4jStore:
                 s.execute_write(_write_tx, batches, self.ontology)
         except Neo4jError as exc:
             raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
+        except LOST as exc:
+            raise lost_connection(exc, self.uri, writing=True) from exc
         self._replan_after(sum(sum(b.size) for b in batches))
 
     def _replan_after(self, rows: int) -> None:
@@ -122,6 +140,8 @@ class Neo4jStore:
                 s.run("CALL db.prepareForReplanning()").consume()
         except Neo4jError as exc:
             log.warning("could not refresh Neo4j's statistics after a bulk write: %s", exc.message)
+        except LOST as exc:  # the write is committed; the next command will say if the server is gone
+            log.warning("could not refresh Neo4j's statistics after a bulk write: %s", exc)
 
     def write_stream(self, batches: Iterable[Batch], *, timeout_s: float = 600.0) -> None:
         """All parts in one explicit write transaction, each written as it arrives.
@@ -159,6 +179,8 @@ class Neo4jStore:
                 tx.commit()
         except Neo4jError as exc:
             raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
+        except LOST as exc:
+            raise lost_connection(exc, self.uri, writing=True) from exc
         self._replan_after(written)
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
@@ -191,8 +213,8 @@ class Neo4jStore:
             yield
         except Neo4jError as exc:
             raise StoreError(exc.message or str(exc), where="neo4j") from exc
-        except ServiceUnavailable as exc:
-            raise StoreUnavailableError(str(exc), where=self.uri) from exc
+        except LOST as exc:
+            raise lost_connection(exc, self.uri) from exc
 
     def counts(self) -> Counts:
         """Counts per label and type (labels and types from the ontology)."""
@@ -213,7 +235,7 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship of the ontology's labels, in chunks."""
-        with self._session() as s:
+        with self._errors(), self._session() as s:
             for lbl in self.ontology.node_types:
                 while True:
                     deleted = s.execute_write(

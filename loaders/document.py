@@ -12,6 +12,25 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class ExtractWarning:
+    """Something the loader noticed but did not stop for: the ``field`` it concerns
+    (``effective_until``, ``article``, ``bureau``, ...), the ``text`` as written in the
+    document, and a ``message`` for people. Shown on screen, in the extract JSON, and
+    stored on the document node, so nothing is dropped silently."""
+
+    field: str
+    text: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def as_dict(self) -> dict[str, str]:
+        """Contract form."""
+        return {"field": self.field, "text": self.text, "message": self.message}
+
+
+@dataclass(frozen=True)
 class Found:
     """A concept found in an article: canonical ``name``, the exact ``mention`` and its span
     in the article text, the level stated for it (qualifications), the concept id."""
@@ -128,7 +147,7 @@ class ExtractedDocument:
     district: str | None
     chapters: tuple[Chapter, ...]
     articles: tuple[Article, ...]
-    warnings: tuple[str, ...] = field(default=())
+    warnings: tuple[ExtractWarning, ...] = field(default=())
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON structure of ``policykg extract`` (DESIGN.md)."""
@@ -177,5 +196,5 @@ class ExtractedDocument:
                 }
                 for a in self.articles
             ],
-            "warnings": list(self.warnings),
+            "warnings": [w.as_dict() for w in self.warnings],
         }

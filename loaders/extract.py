@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.curation import apply_curation, curation_path
-from loaders.document import Article, Chapter, ExtractedDocument, Measure
+from loaders.document import Article, Chapter, ExtractedDocument, ExtractWarning, Measure
 from loaders.gazetteer import Gazetteer, find_place
 from loaders.knowledge import Knowledge, candidate_qualifications, read_measure
 from loaders.metadata import read_metadata
-from loaders.structure import find_notes, granting_clauses, lines_of, note_segments, parse_structure
+from loaders.structure import RawArticle, find_notes, granting_clauses, lines_of, note_segments, parse_structure
 from loaders.text import read_text
 from ontology import Ontology, load_ontology
 from policykg.errors import ExtractError
+from policykg.settings import Limits, load_limits
 
 _KNOWLEDGE: dict[int, Knowledge] = {}
 
@@ -45,17 +46,25 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
             "no numbered articles found; this does not look like a policy document of the genre",
             where=source, hint="expected articles numbered like '第一条', '1.', '（一）' or '一、'",
         )
+    limits = load_limits()
+    _check_sizes(raw_articles, source, limits)
     meta = read_metadata(lines, text, title)
+    for name, value in (("title", meta.title), ("doc_number", meta.doc_number), ("issuer", meta.issuer)):
+        if value and len(value) > limits.field_chars:
+            raise ExtractError(f"the {name} is {len(value):,} characters long, over the limit of "
+                               f"{limits.field_chars:,}", where=source,
+                               hint="is the file one long line? split it, or raise POLICYKG_MAX_FIELD_CHARS")
     place = find_place(ont, meta.title, meta.issuer, meta.doc_number, "".join(ln.text for ln in lines[:10]))
     district = place.label_zh if place else None
     bureaus = Gazetteer.build(ont, "bureaus")
     know = _knowledge(ont)
-    warnings: list[str] = []
+    warnings: list[ExtractWarning] = list(meta.warnings)
     seen: dict[int, int] = {}
     articles = []
     for a in raw_articles:
         if a.number in seen and a.chapter == seen[a.number]:
-            warnings.append(f"line {a.line}: article {a.number} appears twice in chapter {a.chapter}")
+            warnings.append(ExtractWarning("article", str(a.number),
+                                           f"line {a.line}: article {a.number} appears twice in chapter {a.chapter}"))
         seen[a.number] = a.chapter
         measures, unknown = [], []
         notes = find_notes(a.text)
@@ -66,7 +75,8 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                 name = concept.label_zh if concept else written
                 if concept is None:
                     unknown.append(written)
-                    warnings.append(f"line {a.line}: article {a.number}: bureau {written!r} is not in the ontology")
+                    warnings.append(ExtractWarning("bureau", written, f"line {a.line}: article {a.number}: "
+                                                   f"bureau {written!r} is not in the ontology"))
                 if name not in names:
                     names.append(name)
                     if lead:
@@ -88,9 +98,26 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
         for c in raw_chapters
     )
     if meta.title is None:
-        warnings.append("no title found; pass --title")
+        warnings.append(ExtractWarning("title", "", "no title found; pass --title"))
     return ExtractedDocument(
         source=source, sha256=sha256, title=meta.title, doc_number=meta.doc_number, issuer=meta.issuer,
         issued_on=meta.issued_on, effective_from=meta.effective_from, effective_until=meta.effective_until,
         district=district, chapters=chapters, articles=tuple(articles), warnings=tuple(warnings),
     )
+
+
+def _check_sizes(articles: list[RawArticle], source: str, limits: Limits) -> None:
+    """Refuse an article or a responsibility note longer than the limits: a real one is a
+    few thousand characters, so a longer one is a broken file (no line breaks, a pasted
+    table), and every stored text must load again on both backends."""
+    for a in articles:
+        where = f"{source}: line {a.line}: article {a.number}"
+        if len(a.text) > limits.article_chars:
+            raise ExtractError(f"the article is {len(a.text):,} characters long, over the limit of "
+                               f"{limits.article_chars:,}", where=where,
+                               hint="check the file's article numbering, or raise POLICYKG_MAX_ARTICLE_CHARS")
+        for note in find_notes(a.text):
+            if note.end - note.start > limits.note_chars:
+                raise ExtractError(f"a responsibility note is {note.end - note.start:,} characters long, over the "
+                                   f"limit of {limits.note_chars:,}", where=where,
+                                   hint="check its brackets, or raise POLICYKG_MAX_NOTE_CHARS")

@@ -34,6 +34,9 @@ def parse_number(text: str) -> int:
     return total + current
 
 
+# Years a policy date can have; another year is kept but warned about (a typo, or a
+# validity "until 1900").
+PLAUSIBLE_YEARS = range(1949, 2101)
 DATE_PATTERN = rf"([0-9{CN_NUMERAL}]{{4}})\s*年\s*([0-9{CN_NUMERAL}]{{1,3}})\s*月\s*([0-9{CN_NUMERAL}]{{1,3}})\s*日"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from graph.records import Batch, NodeRecord, RelRecord
+from graph.store import GraphStore
 from loaders.document import ExtractedDocument, Measure
 from loaders.gazetteer import Gazetteer
 from ontology import Concept, Ontology, load_ontology
@@ -26,6 +27,28 @@ def document_id(doc: ExtractedDocument) -> str:
 
 
 ONTOLOGY_BATCH = "ontology"
+# A re-load that keeps fewer than this share of a document's stored articles is refused
+# unless asked for (``--replace``): a truncated copy must not silently replace the whole.
+KEEP_AT_LEAST = 0.5
+
+
+def article_count(batch: Batch) -> int:
+    """Articles in a document's batch."""
+    return sum(len(t.rows) for t in batch.node_tables if t.name == "Article")
+
+
+def shrinking(store: GraphStore, batches: list[Batch]) -> list[tuple[Batch, int, int]]:
+    """The document batches whose write would drop most of the document's stored articles:
+    (batch, stored, new) where new < KEEP_AT_LEAST x stored. Read through the store, so it
+    holds on both backends; a document not stored yet never shrinks."""
+    out = []
+    for b in batches:
+        new = article_count(b)
+        stored = store.read("MATCH (a:Article) WHERE a.document_id = $id RETURN count(a) AS n",
+                            {"id": b.key}).rows[0][0]
+        if new < KEEP_AT_LEAST * stored:
+            out.append((b, stored, new))
+    return out
 
 
 def concept_node(ont: Ontology, scheme: str, concept: Concept) -> NodeRecord:
@@ -81,6 +104,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
         "issued_on": doc.issued_on, "effective_from": doc.effective_from,
         "effective_until": doc.effective_until, "district": doc.district,
         "sha256": doc.sha256, "source": doc.source.rsplit("/", 1)[-1],
+        "warnings": "\n".join(w.message for w in doc.warnings) or None,
     })]
     rels = []
     chapter_ids = {}

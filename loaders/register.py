@@ -31,6 +31,7 @@ from loaders.records import concept_node, stable_id
 from ontology import Concept, Ontology, load_ontology
 from ontology.labels import normalise
 from policykg.errors import LoadError
+from policykg.settings import load_limits
 
 # canonical key: accepted headers (the documented Chinese header first)
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -101,12 +102,17 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _raw_rows(path: Path) -> Iterator[list[str]]:
-    """Rows of cells as strings, header first."""
+    """Rows of cells as strings, header first. Only a regular file of at most
+    POLICYKG_MAX_REGISTER_BYTES is read (a FIFO or a device would hang or fill memory)."""
+    from loaders.text import read_bounded
+
+    data = read_bounded(path, load_limits().register_bytes, what="register", variable="POLICYKG_MAX_REGISTER_BYTES",
+                        error=LoadError)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
         try:
-            wb = load_workbook(path, read_only=True, data_only=True)
+            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise LoadError(f"not a readable XLSX file ({exc})", where=str(path)) from exc
         for row in wb.active.iter_rows(values_only=True):
@@ -114,14 +120,21 @@ def _raw_rows(path: Path) -> Iterator[list[str]]:
                    for v in row]
         wb.close()
         return
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"cannot read the register: {exc.strerror}", where=str(path)) from exc
     if b"\x00" in data[:4096]:
         raise LoadError("the register looks binary, not CSV", where=str(path), hint="give a .csv or .xlsx file")
-    for row in csv.reader(io.StringIO(_decode(data, path))):
-        yield list(map(str.strip, row))
+    # The csv module's longest field (131,072 by default, process-wide) raised to the file's
+    # size, which is bounded and already in memory: then any long cell reaches the row
+    # check, which names its row and column (POLICYKG_MAX_FIELD_CHARS).
+    limit = min(len(data) + 1, 2**31 - 1)
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
+    reader = csv.reader(io.StringIO(_decode(data, path)))
+    try:
+        for row in reader:
+            yield list(map(str.strip, row))
+    except csv.Error as exc:  # broken quoting
+        raise LoadError(f"cannot read the row: {exc}", where=f"{path}: row {reader.line_num}",
+                        hint="check the quotes of that row") from exc
 
 
 def _header_map(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
@@ -181,6 +194,7 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
     # every canonical column in COLUMNS order; a column the file lacks reads the padding cell ""
     pick = itemgetter(*(cols.get(k, width) for k in COLUMNS))
     check = _Checks(ont)
+    longest = load_limits().field_chars
     seen_pairs: dict[tuple[str, str], int] = {}
     fresh: list[str] = []  # enterprises accepted since the last part
     first_holding, previous, uscc_at = 0, "", cols["uscc"]
@@ -201,6 +215,11 @@ def read_register(path: Path, *, ontology: Ontology | None = None, mapping: dict
         row.append("")
         cells = pick(row)
         uscc_cell, name, district, industry_code, scale, founded_on, qualification, level, since, until = cells
+        if max(map(len, cells)) > longest:
+            reg.problems.extend(Problem(number, COLUMNS[k][0], v[:40] + "…", f"{len(v):,} characters, over the "
+                                        f"limit of {longest:,} (POLICYKG_MAX_FIELD_CHARS)")
+                                for k, v in zip(COLUMNS, cells, strict=True) if len(v) > longest)
+            continue
         problems = [Problem(number, COLUMNS[k][0], v, why)
                     for k, v, why in (*check.enterprise(cells[:6]), *check.holding(cells[6:]))]
         uscc = uscc_cell.upper()
@@ -307,6 +326,8 @@ class _Checks:
             yield "qualification", qualification, "starts like a spreadsheet formula (=, +, -, @); refusing it"
         yield from _date_problem("since", since)
         yield from _date_problem("until", until)
+        if since and until and _is_date(since) and _is_date(until) and parse_date(until) < parse_date(since):
+            yield "until", until, f"ends before it starts: {COLUMNS['since'][0]} is {since}"
         if level and level not in self.levels:
             yield "level", level, "unknown level; expected " + ", ".join(sorted(set(self.levels.values())))
         if (qualification and qualification[:1] not in FORMULA_START
@@ -316,6 +337,14 @@ class _Checks:
             yield "qualification", qualification, "not in the ontology" + hint
         if not qualification and (level or since or until):
             yield "qualification", qualification, "a level or date is given without a qualification"
+
+
+def _is_date(text: str) -> bool:
+    try:
+        parse_date(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _date_problem(key: str, text: str) -> Iterator[Found]:

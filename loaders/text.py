@@ -4,12 +4,15 @@ encoding, HTML, DOCX, PDF with a text layer), or say clearly why not."""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from policykg.errors import ExtractError
+from policykg.errors import ExtractError, PolicyKGError
+from policykg.settings import load_limits
 
 
 @dataclass(frozen=True)
@@ -25,17 +28,47 @@ class SourceText:
 SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
 
 
-def read_text(path: Path) -> SourceText:
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def read_bounded(path: Path, max_bytes: int, *, what: str, variable: str,
+                 error: type[PolicyKGError] = ExtractError) -> bytes:
+    """The bytes of the regular file ``path``, refused (``error``) if it is not a regular file
+    or holds more than ``max_bytes``. Why: ``/dev/zero`` would fill memory and a FIFO would
+    wait forever; the file is opened without blocking, checked on the open descriptor (no
+    race with a rename), and at most ``max_bytes + 1`` bytes are ever read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise error(f"cannot read the {what}: {exc.strerror}", where=str(path)) from exc
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        raise error(f"is {kind}, not a regular file", where=str(path), hint=f"give a {what} file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise error(f"cannot read the {what}: {exc.strerror}", where=str(path)) from exc
+    if len(data) > max_bytes:
+        raise error(f"the {what} is larger than the limit of {max_bytes:,} bytes", where=str(path),
+                    hint=f"split it, or raise {variable}")
+    return data
+
+
+def read_text(path: Path, *, max_bytes: int | None = None) -> SourceText:
     """Text of ``path`` by its suffix: .docx and .pdf through their libraries, .html parsed,
     anything else decoded as UTF-8 (with or without BOM) or a detected encoding (GB18030...).
 
-    Raises ExtractError for missing, empty, binary or unreadable files.
+    Raises ExtractError for missing, empty, binary or unreadable files, for anything but a
+    regular file, and for a file over ``max_bytes`` (default: POLICYKG_MAX_DOCUMENT_BYTES).
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ExtractError(f"cannot read file: {exc.strerror}", where=str(path)) from exc
+    limit = load_limits().document_bytes if max_bytes is None else max_bytes
+    data = read_bounded(path, limit, what="document", variable="POLICYKG_MAX_DOCUMENT_BYTES")
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise ExtractError("the file is empty", where=str(path), hint="expected a policy document")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from policykg.errors import PolicyKGError
+from policykg.errors import LoadError, PolicyKGError, disk_full
 from policykg.settings import BACKENDS, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -24,13 +24,17 @@ if TYPE_CHECKING:
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and exit code 2, never a traceback."""
+    """Turns library errors into one line on stderr and exit code 2, never a traceback;
+    a full disk is one line too, whichever layer noticed it."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except PolicyKGError as exc:
-            click.secho(f"error: {exc}", err=True, fg="red")
+        except (PolicyKGError, OSError, RuntimeError) as exc:
+            shown = disk_full(exc) or exc
+            if not isinstance(shown, PolicyKGError):
+                raise
+            click.secho(f"error: {shown}", err=True, fg="red")
             sys.exit(2)
 
 
@@ -165,27 +169,45 @@ def load() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @backend_option
 @click.option("--title", default=None, help="Title for a document without a title line (one file only).")
+@click.option("--replace", is_flag=True,
+              help="Allow a re-load that drops more than half of a document's stored articles.")
 @click.pass_context
-def load_documents(ctx: click.Context, paths: tuple[Path, ...], backend: str | None, title: str | None) -> None:
+def load_documents(ctx: click.Context, paths: tuple[Path, ...], backend: str | None, title: str | None,
+                   replace: bool) -> None:
     """Extract documents (files or folders) and write them to the graph, all or nothing.
 
-    Re-loading a document replaces it: counts do not change.
+    Re-loading a document replaces it: counts do not change. A re-load that would keep
+    fewer than half of the document's stored articles (a truncated copy) is refused
+    unless --replace. Warnings (impossible dates, unknown bureaus) are shown and kept.
 
     \b
     Example:
       policykg load data/policies/
       policykg --backend neo4j load data/policies/minhang-2024-industry.txt
+      policykg load --replace data/policies/minhang-2024-industry.txt
     """
     from loaders import document_batch, extract_file, ontology_batch
+    from loaders.records import shrinking
 
     files = _document_files(paths)
     if title and len(files) != 1:
         raise click.UsageError("--title applies to a single file")
-    batches = []
+    batches, warnings, source_of = [], [], {}
     with click.progressbar(files, label="extracting", file=sys.stderr) as bar:
         for f in bar:
-            batches.append(document_batch(extract_file(f, title=title)))
+            doc = extract_file(f, title=title)
+            warnings.extend(f"{f}: {w}" for w in doc.warnings)
+            batches.append(document_batch(doc))
+            source_of[batches[-1].key] = f
+    for w in warnings:
+        click.secho(f"warning: {w}", err=True, fg="yellow")
+
     def load_documents(store: GraphStore) -> str:
+        if not replace and (shrunk := shrinking(store, batches)):
+            b, stored, new = shrunk[0]
+            raise LoadError(f"this version has {new} article(s) where the graph holds {stored}: loading it would "
+                            f"remove {stored - new} article(s); nothing was loaded", where=str(source_of[b.key]),
+                            hint="a truncated copy? pass --replace if the new version is right")
         store.write_many([ontology_batch(), *batches])
         return f"{len(batches)} document(s)"
 
@@ -565,6 +587,7 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool, workers: int, t
     from policykg.webapp import build_app, serve_workers
 
     settings = _settings(ctx).with_overrides(backend=backend)
+    check_serving_host(host, settings)
     click.echo(f"serving on http://{host}:{port}/")
     if workers > 1 and not debug:
         serve_workers(settings, host, port, workers=workers, threads=threads)
@@ -576,6 +599,35 @@ def serve(ctx: click.Context, host: str, port: int, debug: bool, workers: int, t
         from waitress import serve as waitress_serve
 
         waitress_serve(app, host=host, port=port, threads=threads)
+
+
+def is_loopback(host: str) -> bool:
+    """True if ``host`` is reachable from this machine only (127.0.0.0/8, ::1, localhost).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0"), is_loopback("intranet.example")
+    (True, True, False, False)
+    """
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_serving_host(host: str, settings: Settings) -> None:
+    """Serving beyond loopback: say so on stderr, and refuse without POLICYKG_SECRET_KEY
+    (a random key per process would sign session cookies no other worker or restart
+    accepts, and a deployment others reach must choose its own key)."""
+    if is_loopback(host):
+        return
+    click.secho(f"warning: --host {host} makes the app reachable from other machines; "
+                "put it behind a proxy with TLS and authentication", err=True, fg="yellow")
+    if not settings.secret_key:
+        raise PolicyKGError("refusing to serve beyond loopback without a secret key", where=f"--host {host}",
+                            hint="set POLICYKG_SECRET_KEY to a long random value, or serve on 127.0.0.1")
 
 
 def _register_extensions() -> None:

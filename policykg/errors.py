@@ -48,3 +48,29 @@ class StoreUnavailableError(PolicyKGError):
 
 class StoreError(PolicyKGError):
     """The graph store refused or failed a query."""
+
+
+class DiskFullError(PolicyKGError):
+    """A write ran out of disk space (or quota); what was being written was not kept."""
+
+
+def disk_full(exc: BaseException) -> DiskFullError | None:
+    """The DiskFullError an OS error (or a database error wrapping one) stands for, if it
+    is a full disk or quota: one line ``disk full: <path>`` instead of a traceback, or a
+    database's confusing message.
+
+    >>> import errno
+    >>> str(disk_full(OSError(errno.ENOSPC, "No space left on device", "/var/x.csv")))
+    'disk full: /var/x.csv (free some space, or set POLICYKG_HOME to a larger disk; nothing was changed)'
+    >>> disk_full(OSError(errno.ENOENT, "No such file")) is None
+    True
+    """
+    import errno
+
+    hint = "free some space, or set POLICYKG_HOME to a larger disk; nothing was changed"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(f"disk full: {exc.filename}" if exc.filename else "disk full", hint=hint)
+    text = str(exc)
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        return DiskFullError("disk full", hint=hint)
+    return None

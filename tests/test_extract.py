@@ -137,7 +137,7 @@ def test_other_numbering_and_note_styles():
     assert doc.effective_from == dt.date(2025, 3, 1)
     assert doc.effective_until == dt.date(2028, 2, 29)  # 2028 is a leap year
     # an unknown district: names are kept as written and flagged
-    assert any("not in the ontology" in w for w in doc.warnings)
+    assert any("not in the ontology" in w.message for w in doc.warnings)
 
 
 def test_gb18030_file(tmp_path):

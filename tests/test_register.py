@@ -29,6 +29,12 @@ BAD = {
     "formula-name": (HEADER + GOOD.replace("甲(虚构)高企有限公司", "=HYPERLINK(\"x\")"), "spreadsheet formula"),
     "unknown-qualification": (HEADER + GOOD.replace("高新技术企业", "高新技术企"), "did you mean 高新技术企业"),
     "bad-date": (HEADER + GOOD.replace("2023-01-01", "2023-13-45"), "not a date"),
+    # a holding granted in 2030 but valid until 2020 (issue 19)
+    "inverted-holding": (HEADER + GOOD.replace("2023-01-01", "2030-01-01").replace("2026-12-31", "2020-12-31"),
+                         "ends before it starts: 认定日期 is 2030-01-01"),
+    # a cell over the csv module's 131,072 characters once gave a _csv.Error traceback
+    "huge-cell": (HEADER + GOOD.replace("甲(虚构)高企有限公司", "甲" * 200_000), "over the limit of 2,000"),
+    "long-cell": (HEADER + GOOD.replace("甲(虚构)高企有限公司", "甲" * 3000), "3,000 characters"),
 }
 
 
