@@ -61,6 +61,17 @@ class Settings:
     # officer-only Cypher box is on only when an admin token is set (POLICYKG_ADMIN_TOKEN);
     # the key that signs session cookies (POLICYKG_SECRET_KEY; else random per process).
     graph_node_limit: int = 300
+    # Web limits, so that one very large document cannot stall a page: the most nodes a
+    # graph export or graph JSON carries (POLICYKG_GRAPH_MAX_NODES), the most neighbours one
+    # expansion returns (POLICYKG_GRAPH_MAX_NEIGHBOURS), the most RDF triples the dashboard's
+    # SHACL check validates (POLICYKG_SHACL_MAX_TRIPLES) and for how long (POLICYKG_SHACL_TIMEOUT,
+    # seconds), and how long a dashboard viewer waits for its computation before being shown
+    # a "being computed" page that refreshes itself (POLICYKG_DASHBOARD_WAIT, seconds).
+    graph_max_nodes: int = 2000
+    graph_max_neighbours: int = 200
+    shacl_max_triples: int = 200_000
+    shacl_timeout_s: int = 300
+    dashboard_wait_s: int = 60
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     limits: Limits = field(default_factory=Limits)
@@ -105,6 +116,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         queries_dir=Path(queries) if queries else None,
         user=env.get("POLICYKG_USER") or env.get("USER") or "",
         graph_node_limit=_positive_int(env, "POLICYKG_GRAPH_LIMIT", 300),
+        graph_max_nodes=_positive_int(env, "POLICYKG_GRAPH_MAX_NODES", 2000),
+        graph_max_neighbours=_positive_int(env, "POLICYKG_GRAPH_MAX_NEIGHBOURS", 200),
+        shacl_max_triples=_positive_int(env, "POLICYKG_SHACL_MAX_TRIPLES", 200_000),
+        shacl_timeout_s=_positive_int(env, "POLICYKG_SHACL_TIMEOUT", 300),
+        dashboard_wait_s=_positive_int(env, "POLICYKG_DASHBOARD_WAIT", 60),
         admin_token=env.get("POLICYKG_ADMIN_TOKEN") or None,
         secret_key=env.get("POLICYKG_SECRET_KEY") or None,
         limits=load_limits(env),

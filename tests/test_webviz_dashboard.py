@@ -10,11 +10,18 @@ show up as "nothing requires". Facts checked are ones a reader can verify in the
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
+import urllib.error
+import urllib.request
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 
 import pytest
+from werkzeug.serving import make_server
 
 from graph import Batch, NodeRecord, RelRecord
 from graph.embedded_store import EmbeddedStore
@@ -23,7 +30,7 @@ from loaders.knowledge import Knowledge, candidate_qualifications
 from policykg.settings import Settings
 from tests.conftest import CHANGNING, MINHANG
 from tests.test_webviz import _own_external_urls, _Tags
-from webviz import analysis, create_app, quality
+from webviz import analysis, create_app, dashboard, quality
 from webviz.i18n import MESSAGES
 
 MINHANG_TITLE = "闵行区关于产业高质量发展的政策意见(试行)"
@@ -290,13 +297,13 @@ def test_language_switch(app):
 
 
 def test_answers_are_computed_once_per_data_version(app):
-    cache = app.extensions["policykg"].cache
+    run = dashboard.runner(app)
     client = app.test_client()
     client.get("/api/dashboard")
-    misses = cache.misses
+    computed = run.computations
     client.get("/dashboard?lang=en")
     client.get("/api/dashboard?lang=zh")
-    assert cache.misses == misses
+    assert run.computations == computed == 1
 
 
 def test_store_down_gives_503(tmp_path):
@@ -345,3 +352,139 @@ def test_phrases_from_the_stored_text_are_those_extract_unknown_finds_in_the_fil
     stored = {(o["article"], p["phrase"]) for p in body["quality"]["checks"]["unknown_terms"]["phrases"]
               for o in p["occurrences"] if o["document"] == MINHANG_TITLE}
     assert stored == from_file == {(49, "人力资源服务企业")}
+
+
+# --- computed once per data version, safely (issue 19, item 3) ---------------------------------
+@contextmanager
+def served(application) -> Iterator[str]:
+    """``application`` served by a real threaded WSGI server on 127.0.0.1 (a free port)."""
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    """GET ``url``: status and body, whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=600) as r:
+            return r.status, r.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def _patient(application, **changes):
+    """Give ``application`` other settings (the real Settings, replaced as a deployment
+    would set its environment); by default a long wait, so a busy machine never turns a
+    slow first computation into a "being computed" page."""
+    st = application.extensions["policykg"]
+    st.settings = dataclasses.replace(st.settings, **{"dashboard_wait_s": 600, **changes})
+    return application
+
+
+def test_eight_concurrent_first_views_share_one_computation(web_app, policy_batches):
+    """Today's failure: eight first views at once each ran pyshacl in a server thread (500s,
+    then 500s until a restart). Now all eight get the page, from one computation."""
+    application = _patient(web_app("dashboard-concurrent", [*policy_batches, synthetic_batch()]))
+    results: list[tuple[int, str]] = []
+    with served(application) as url:
+        start = threading.Barrier(8)
+
+        def view(i: int) -> None:
+            start.wait()
+            results.append(fetch(f"{url}/dashboard?lang={'zh' if i % 2 else 'en'}"))
+
+        threads = [threading.Thread(target=view, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [status for status, _ in results] == [200] * 8
+        assert all('id="shacl" data-conforms="false"' in body for _, body in results)
+        assert dashboard.runner(application).computations == 1
+        # and it stays computed: later views, either language, JSON or page, compute nothing
+        assert fetch(f"{url}/api/dashboard?lang=en")[0] == 200 and fetch(f"{url}/dashboard")[0] == 200
+        assert fetch(f"{url}/dashboard?lang=en")[0] == 200
+    assert dashboard.runner(application).computations == 1
+
+
+def test_a_failed_computation_is_not_kept(web_app, policy_batches):
+    """A computation that fails gives every viewer an error panel (500, not a traceback); the
+    next view computes again, and succeeds once the cause is gone. The cause here is real: a
+    term finder (the extractor's phrase finder, plugged in by the deployment) that raises."""
+    application = _patient(web_app("dashboard-failing", policy_batches))
+    working = partial(candidate_qualifications, Knowledge.build(application.extensions["policykg"].ontology))
+
+    def broken(text: str) -> list[str]:
+        raise RuntimeError("the term finder lost its gazetteer")
+
+    application.config[quality.TERM_FINDER] = broken
+    client = application.test_client()
+    run = dashboard.runner(application)
+    for lang in ("zh", "en"):
+        r = client.get(f"/dashboard?lang={lang}")
+        page = r.get_data(as_text=True)
+        assert r.status_code == 500 and 'id="dashboard-failed"' in page
+        assert MESSAGES[lang]["dash_failed_heading"] in page and MESSAGES[lang]["dash_failed_unexpected"] in page
+        assert "Traceback" not in page and "gazetteer" not in page  # the log has it, not the browser
+    api = client.get("/api/dashboard?lang=en")
+    assert api.status_code == 500 and api.get_json()["ok"] is False
+    assert run.computations == 3 and run.failures == 3  # each view after a failure tried again
+    application.config[quality.TERM_FINDER] = working
+    r = client.get("/dashboard")
+    assert r.status_code == 200 and 'id="check-unknown-terms"' in r.get_data(as_text=True)
+    assert client.get("/api/dashboard").get_json()["ok"] is True
+    assert (run.computations, run.failures) == (4, 3)
+
+
+def test_a_long_computation_shows_a_page_that_refreshes(web_app, policy_batches):
+    """Past the bounded wait a viewer gets a "being computed" page (202) that reloads itself,
+    in its language; the computation goes on and the next view shows the dashboard."""
+    application = _patient(web_app("dashboard-slow", policy_batches), dashboard_wait_s=1)
+    release = threading.Event()
+    finder = partial(candidate_qualifications, Knowledge.build(application.extensions["policykg"].ontology))
+
+    def slow(text: str) -> list[str]:
+        release.wait(600)
+        return list(finder(text))
+
+    application.config[quality.TERM_FINDER] = slow
+    client = application.test_client()
+    try:
+        for lang in ("zh", "en"):
+            r = client.get(f"/dashboard?lang={lang}")
+            page = r.get_data(as_text=True)
+            assert r.status_code == 202 and r.headers["Retry-After"] == str(dashboard.REFRESH_S)
+            assert MESSAGES[lang]["dash_pending"] in page and '<meta http-equiv="refresh"' in page
+            assert 'id="dashboard-pending"' in page and "<script" not in page.split("</main>")[1]
+        r = client.get("/api/dashboard?lang=zh")
+        assert r.status_code == 202 and r.get_json() == {"ok": False, "pending": True,
+                                                          "error": MESSAGES["zh"]["dash_pending"]}
+    finally:
+        release.set()
+    _patient(application)
+    assert client.get("/dashboard").status_code == 200
+    assert dashboard.runner(application).computations == 1  # the waiting views started nothing new
+
+
+def test_shacl_runs_in_a_child_process_that_is_stopped_at_its_deadline(changning_app):
+    store = changning_app.extensions["policykg"].store
+    with pytest.raises(quality.QualityCheckError, match="longer than"):
+        quality.shacl_report(store, timeout_s=0.001)  # no Python process starts in a millisecond
+
+
+def test_shacl_budget_skips_the_documents_over_it(changning_app):
+    store = changning_app.extensions["policykg"].store
+    whole = quality.shacl_report(store)
+    assert whole["scope"] == "all" and whole["skipped"] == []
+    (doc,) = store.read("MATCH (d:PolicyDocument) RETURN d.id AS id, d.title AS title").records()
+    tight = quality.shacl_report(store, max_triples=whole["triples"] // 2)
+    # the one document is over half the budget: left out and named, nothing else validated
+    assert tight["scope"] == "documents" and tight["triples"] == 0 and tight["conforms"] is True
+    assert [(d["id"], d["title"]) for d in tight["skipped"]] == [(doc["id"], doc["title"])]
+    page = changning_app.test_client().get("/dashboard?lang=en").get_data(as_text=True)
+    assert 'id="shacl-skipped"' not in page  # the app's own budget holds the whole graph

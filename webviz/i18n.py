@@ -223,6 +223,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_phrase": "短语",
         "dash_sentence": "原句",
         "dash_showing_first": "仅列出前 {shown} 项（共 {total} 项），完整列表见 /api/dashboard。",
+        "dash_pending": "仪表盘正在计算中（每个数据版本只计算一次），本页将在几秒后自动刷新。",
+        "dash_failed": "仪表盘计算失败：{reason}",
+        "dash_failed_heading": "仪表盘计算失败",
+        "dash_failed_unexpected": "计算时发生内部错误，详情见服务器日志。",
+        "dash_retry": "重新计算",
+        "dash_shacl_skipped": "以下文件超出 SHACL 校验上限（POLICYKG_SHACL_MAX_TRIPLES = {limit} 个三元组），未校验：",
+        "dash_check_warnings": "抽取警告",
+        "dash_warnings_n": "{n} 条警告",
+        "neighbours_capped": "仅显示 {shown} 个相邻节点（共 {total} 个）。",
         # --- end dashboard ---
         # --- export and compare ---
         "export_nav": "导出",
@@ -492,6 +501,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "dash_phrase": "Phrase",
         "dash_sentence": "Sentence",
         "dash_showing_first": "Showing the first {shown} of {total}; /api/dashboard lists them all.",
+        "dash_pending": ("The dashboard is being computed (once per data version); this page reloads itself "
+                         "in a few seconds."),
+        "dash_failed": "The dashboard could not be computed: {reason}",
+        "dash_failed_heading": "The dashboard could not be computed",
+        "dash_failed_unexpected": "An internal error occurred while computing it; see the server log.",
+        "dash_retry": "Compute again",
+        "dash_shacl_skipped": ("These documents are over the SHACL budget (POLICYKG_SHACL_MAX_TRIPLES = {limit} "
+                               "triples) and were not validated:"),
+        "dash_check_warnings": "Extraction warnings",
+        "dash_warnings_n": "{n} warnings",
+        "neighbours_capped": "Showing {shown} of {total} neighbours.",
         # --- end dashboard ---
         # --- export and compare ---
         "export_nav": "Export",

@@ -2,12 +2,16 @@
 and four named checks with counts and examples.
 
 SHACL: the store is exported with graph.rdf (the same N-Triples as ``policykg export rdf``)
-and validated with pyshacl against ontology/shapes.ttl, as tests/test_rdf.py does. Results
+and validated with pyshacl against ontology/shapes.ttl, as tests/test_rdf.py does, in a
+child process of its own (webviz.shacl says why: pyshacl is not thread-safe). Results
 are grouped by severity, constraint and path (graph-wide SPARQL checks by their message),
 each with a few offending nodes. pyshacl on rdflib takes about 2 s for the shipped
-documents and grows with the graph, so an enterprise register larger than
-REGISTER_LIMIT (enterprises plus holdings) is left out and the documents are validated one
-by one (``scope: "documents"``); the caller keeps the answer per data version.
+documents and grows with the graph (and its memory with it), so two limits bound it: an
+enterprise register larger than REGISTER_LIMIT (enterprises plus holdings) is left out
+(``scope: "documents"``), as before; and, new, at most ``max_triples`` triples are
+validated (POLICYKG_SHACL_MAX_TRIPLES): past that the documents are validated while the
+budget lasts and the rest are named as skipped, so one 20,000-article document cannot
+stall the dashboard. The caller (webviz.dashboard) computes this once per data version.
 
 Named checks (portable Cypher, both backends):
 
@@ -30,20 +34,26 @@ file). Without one the panel lists the unknown bureaus and says the phrases are 
 from __future__ import annotations
 
 import importlib.util
+import json
+import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
 
 from graph import GraphStore
 from graph.rdf import store_ntriples
-from graph.rdf_vocab import DEFAULT_BASE, ONTOLOGY_IRI, PREFIXES
-from ontology.model import ONTOLOGY_DIR, SHAPES_FILE
+from policykg.errors import PolicyKGError
+from webviz import shacl
+from webviz.shacl import compact
+
+__all__ = ["compact"]  # the page's IRI form, kept importable from here
 
 TermFinder = Callable[[str], Sequence[str]]
 TERM_FINDER = "POLICYKG_TERM_FINDER"  # app.config key of the TermFinder
 REGISTER_LIMIT = 5000  # enterprises + holdings validated with the documents; above, documents only
-EXAMPLES = 5  # offending nodes kept per SHACL group
-SH = "http://www.w3.org/ns/shacl#"
+MAX_TRIPLES = 200_000  # default SHACL budget (Settings.shacl_max_triples, POLICYKG_SHACL_MAX_TRIPLES)
+TIMEOUT_S = 300.0  # default SHACL deadline (Settings.shacl_timeout_s, POLICYKG_SHACL_TIMEOUT)
 
 MEASURES_WITHOUT_BUREAU = """
 MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m:Measure)
@@ -82,7 +92,16 @@ MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(:Chapter)-[:HAS_ARTICLE]->(a:Article)
 RETURN d.id AS document_id, d.title AS document, d.district AS district, a.id AS article_id,
        a.number AS article, a.text AS text
 """
-DOCUMENT_IDS = "MATCH (d:PolicyDocument) RETURN d.id AS id ORDER BY id"
+WARNINGS = """
+MATCH (d:PolicyDocument)
+WHERE d.warnings IS NOT NULL
+RETURN d.id AS id, d.title AS title, d.district AS district, d.warnings AS warnings
+"""
+DOCUMENTS = """
+MATCH (d:PolicyDocument)
+RETURN d.id AS id, d.title AS title, d.district AS district
+ORDER BY id
+"""
 
 
 def _rows(store: GraphStore, cypher: str) -> list[dict[str, Any]]:
@@ -99,84 +118,81 @@ def shacl_available() -> bool:
     return importlib.util.find_spec("pyshacl") is not None
 
 
-def _export(store: GraphStore, scope: str) -> Iterator[str]:
-    if scope == "all":
-        yield from store_ntriples(store)
-        return
-    for row in _rows(store, DOCUMENT_IDS):
-        yield from store_ntriples(store, source=row["id"])
+class QualityCheckError(PolicyKGError):
+    """A data-quality check could not be run (the SHACL process failed or timed out)."""
 
 
-def compact(iri: str) -> str:
-    """An IRI as the page shows it: instance IRIs without the base, terms with their prefix.
-
-    >>> compact("https://policykg.org/id/measure/doc-1-c1-a2-m1"), compact("https://policykg.org/ontology#start")
-    ('measure/doc-1-c1-a2-m1', 'pkg:start')
-    """
-    if iri.startswith(DEFAULT_BASE):
-        return iri[len(DEFAULT_BASE):]
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+def _lines(chunk: str) -> int:
+    return chunk.count("\n")
 
 
-def shacl_report(store: GraphStore, register_limit: int = REGISTER_LIMIT) -> dict[str, Any]:
-    """``{"available", "scope", "triples", "conforms", "results", "groups"}``: the export
-    validated against ontology/shapes.ttl, results grouped, most frequent group first."""
+def _write_documents(store: GraphStore, out: IO[str], max_triples: int) -> tuple[int, list[dict[str, Any]]]:
+    """Each document's N-Triples into ``out`` while the budget lasts; a document that would
+    pass it is left out (stopping its export there) and listed as skipped."""
+    written, skipped = 0, []
+    for row in _rows(store, DOCUMENTS):
+        lines: list[str] = []
+        n = 0
+        for chunk in store_ntriples(store, source=row["id"]):
+            lines.append(chunk)
+            n += _lines(chunk)
+            if written + n > max_triples:
+                break
+        if written + n > max_triples:
+            skipped.append({"id": row["id"], "title": row["title"] or "", "district": row["district"] or "",
+                            "triples_over": max_triples - written})
+            continue
+        out.writelines(lines)
+        written += n
+    return written, skipped
+
+
+def _write_all(store: GraphStore, out: IO[str], max_triples: int) -> bool:
+    """The whole store's N-Triples into ``out``; False (stopped early) once past the budget."""
+    n = 0
+    for chunk in store_ntriples(store):
+        n += _lines(chunk)
+        if n > max_triples:
+            return False
+        out.write(chunk)
+    return True
+
+
+def shacl_report(store: GraphStore, register_limit: int = REGISTER_LIMIT, max_triples: int = MAX_TRIPLES,
+                 timeout_s: float = TIMEOUT_S) -> dict[str, Any]:
+    """``{"available", "scope", "triples", "conforms", "results", "groups", "skipped"}``: the
+    export validated against ontology/shapes.ttl in a child process (webviz.shacl says
+    why), results grouped, most frequent group first.
+
+    Bounded twice: an enterprise register above ``register_limit`` (enterprises plus
+    holdings) is left out (``scope: "documents"``), and at most ``max_triples`` triples are
+    validated: when the whole export is larger, the documents are exported one by one and a
+    document that would pass the budget is left out and named in ``skipped``. The child
+    is stopped after ``timeout_s`` seconds (QualityCheckError)."""
     if not shacl_available():
-        return {"available": False, "scope": None, "triples": 0, "conforms": None, "results": 0, "groups": []}
-    import pyshacl
-    import rdflib
-
+        return {"available": False, "scope": None, "triples": 0, "conforms": None, "results": 0, "groups": [],
+                "skipped": []}
     counts = store.counts()
     register = counts.nodes.get("Enterprise", 0) + counts.rels.get("HOLDS", 0)
     scope = "all" if register <= register_limit else "documents"
-    data = rdflib.Graph().parse(data="".join(_export(store, scope)), format="nt")
-    shapes = rdflib.Graph().parse(ONTOLOGY_DIR / SHAPES_FILE, format="turtle")
-    conforms, results, _ = pyshacl.validate(data, shacl_graph=shapes)
-    groups = _group(results)
-    return {"available": True, "scope": scope, "triples": len(data), "conforms": bool(conforms),
-            "results": sum(g["count"] for g in groups), "groups": groups}
-
-
-def _path(results: Any, node: Any) -> str | None:
-    """A result path as text: ``pkg:title``, ``^pkg:hasArticle`` for an inverse path."""
-    from rdflib import BNode, URIRef
-
-    if isinstance(node, URIRef):
-        return compact(str(node))
-    if isinstance(node, BNode):
-        inverse = results.value(node, URIRef(SH + "inversePath"))
-        return "^" + compact(str(inverse)) if inverse is not None else "(path)"
-    return None
-
-
-def _group(results: Any) -> list[dict[str, Any]]:
-    """Validation results grouped by (severity, constraint, path or, for SPARQL checks, message)."""
-    from rdflib import RDF, URIRef
-
-    def value(r: Any, name: str) -> Any:
-        return results.value(r, URIRef(SH + name))
-
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for r in results.subjects(RDF.type, URIRef(SH + "ValidationResult")):
-        severity = str(value(r, "resultSeverity") or "").removeprefix(SH)
-        component = str(value(r, "sourceConstraintComponent") or "").removeprefix(SH)
-        component = component.removesuffix("ConstraintComponent")
-        path = _path(results, value(r, "resultPath"))
-        message = str(value(r, "resultMessage") or "")
-        focus, offender = value(r, "focusNode"), value(r, "value")
-        # graph-wide checks have the ontology's IRI as focus; the offending node is the value
-        node = offender if str(focus) == ONTOLOGY_IRI and offender is not None else focus
-        key = (severity, component, path or message)
-        g = groups.setdefault(key, {"severity": severity, "constraint": component, "path": path,
-                                    "message": message, "count": 0, "nodes": set()})
-        g["count"] += 1
-        g["nodes"].add(compact(str(node)))
-    out = [{**{k: v for k, v in g.items() if k != "nodes"}, "examples": sorted(g["nodes"])[:EXAMPLES]}
-           for g in groups.values()]
-    return sorted(out, key=lambda g: (-g["count"], g["severity"], g["constraint"], g["path"] or g["message"]))
+    skipped: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="policykg-shacl-") as tmp:
+        data = Path(tmp) / "export.nt"
+        with open(data, "w", encoding="utf-8") as out:
+            if scope == "all" and not _write_all(store, out, max_triples):
+                scope = "documents"
+                out.seek(0)
+                out.truncate()
+            if scope == "documents":
+                _, skipped = _write_documents(store, out, max_triples)
+        try:
+            report = shacl.validate(data, timeout_s)
+        except shacl.ShaclFailed as exc:
+            raise QualityCheckError(str(exc), where="SHACL (ontology/shapes.ttl)",
+                                    hint="POLICYKG_SHACL_TIMEOUT and POLICYKG_SHACL_MAX_TRIPLES bound it") from None
+    groups = report["groups"]
+    return {"available": True, "scope": scope, "triples": report["triples"], "conforms": report["conforms"],
+            "results": sum(g["count"] for g in groups), "groups": groups, "skipped": skipped}
 
 
 # --- named checks ----------------------------------------------------------------------------
@@ -260,11 +276,53 @@ def unknown_terms(store: GraphStore, finder: TermFinder | None) -> dict[str, Any
             "phrases": items}
 
 
+def _warning_lines(value: Any) -> list[str]:
+    """A document's stored ``warnings``: one message per line (as the loader stores them), a
+    JSON list, or a list.
+
+    >>> _warning_lines("a\\nb"), _warning_lines('["x"]'), _warning_lines(None)
+    (['a', 'b'], ['x'], [])
+    """
+    if isinstance(value, list):
+        return [str(w) for w in value if str(w).strip()]
+    text = str(value or "").strip()
+    if text.startswith("["):
+        try:
+            return _warning_lines(json.loads(text))
+        except ValueError:
+            pass
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def document_warnings(store: GraphStore) -> dict[str, Any]:
+    """Documents whose extraction left warnings (an impossible date, an inverted validity
+    period...), each with its messages, most warnings first."""
+    items = []
+    for r in _rows(store, WARNINGS):
+        lines = _warning_lines(r["warnings"])
+        if lines:
+            items.append({"id": r["id"], "title": r["title"] or "", "district": r["district"] or "",
+                          "warnings": lines})
+    items.sort(key=lambda d: (-len(d["warnings"]), d["district"], d["title"], d["id"]))
+    return {"count": len(items), "warnings": sum(len(d["warnings"]) for d in items), "items": items}
+
+
+def has_warnings(store: GraphStore) -> bool:
+    """Whether the ontology gives documents a ``warnings`` property (the loader's extraction
+    warnings); older graphs have none, and then the check is not shown."""
+    nt = store.ontology.node_types.get("PolicyDocument")
+    return nt is not None and any(p.name == "warnings" for p in nt.properties)
+
+
 def checks(store: GraphStore, finder: TermFinder | None) -> dict[str, Any]:
-    """The four named checks."""
-    return {
+    """The named checks: four always, and the documents' extraction warnings where the
+    ontology has them."""
+    out = {
         "measures_without_bureau": measures_without_bureau(store),
         "unrequired_qualifications": unrequired_qualifications(store),
         "documents_without_dates": documents_without_dates(store),
         "unknown_terms": unknown_terms(store, finder),
     }
+    if has_warnings(store):
+        out["document_warnings"] = document_warnings(store)
+    return out
