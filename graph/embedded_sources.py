@@ -24,6 +24,9 @@ from ontology import Ontology
 from policykg.errors import StoreError
 
 META = "meta.json"
+# Stored texts may be longer than the csv module's default longest field (131,072
+# characters): a long article once loaded must never make a later load fail.
+csv.field_size_limit(2**31 - 1)
 
 
 def folder_name(key: str) -> str:
@@ -153,7 +156,7 @@ def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int,
                         rows[key][owner_at] != row[owner_at]:
                     raise StoreError(f"{name[2:]} {key[0]!r} is owned by both {rows[key][owner_at]!r} and "
                                      f"{row[owner_at]!r}; nothing was changed",
-                                     where=str(s.table(name)), hint="a node can belong to one source only")
+                                     where=f"source {s.key}", hint="a node can belong to one source only")
                 rows[key] = row
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

@@ -227,7 +227,8 @@ def _copy(conn: ladybug.Connection, table: str, path: Path) -> None:
     try:
         conn.execute(f"COPY {table} FROM '{path}' (HEADER=true, PARALLEL=false)")
     except RuntimeError as exc:
-        raise LoadError(f"bulk copy into {table} failed: {exc}", where=str(path)) from exc
+        raise LoadError(f"bulk copy into {table} failed: {exc}".replace(str(path), table.lower() + ".csv"),
+                        where=f"embedded store, table {table}") from exc
 
 
 def _run_read(conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None, timeout_s: float) -> ReadResult:
