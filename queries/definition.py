@@ -1,7 +1,8 @@
 """Saved queries as data files: one YAML file per query, checked when loaded.
 
 A file names its parameters with types; the Cypher may use exactly those ``$names``;
-write clauses are refused; values are always passed as parameters, never spliced.
+anything but a plain read query is refused (``queries.readonly``); values are always
+passed as parameters, never spliced.
 See queries/README.md for the format.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from policykg.errors import ParameterError, QueryDefinitionError
+from queries import readonly
 
 LIBRARY_DIR = Path(__file__).resolve().parent / "library"
 PARAM_TYPES = ("string", "int", "date", "enum", "bool", "concept")
@@ -24,14 +26,7 @@ SHOW_KINDS = ("table", "graph", "bar")
 BACKENDS = ("embedded", "neo4j")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESERVED_PARAMS = ("lang", "format", "run", "name")  # taken by the web pages' URLs
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`")
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_WRITE = re.compile(
-    r"\b(CREATE|MERGE|SET|DELETE|DETACH|REMOVE|DROP|FOREACH|COPY|INSTALL|LOAD|ATTACH|IMPORT|EXPORT|ALTER"
-    r"|CHECKPOINT|BEGIN|COMMIT|ROLLBACK|USE)\b|\bCALL\b",
-    re.I,
-)
-_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # both databases' INT64
 
 
 @dataclass(frozen=True)
@@ -69,7 +64,11 @@ class Param:
             if self.type == "int":
                 if isinstance(raw, bool):
                     raise ValueError
-                return int(raw)
+                number = int(raw)
+                if not INT_MIN <= number <= INT_MAX:
+                    raise ParameterError(f"{str(raw)[:30]!r} is out of range", where=where,
+                                         hint=f"a whole number from {INT_MIN} to {INT_MAX}")
+                return number
             if self.type == "bool":
                 if isinstance(raw, bool):
                     return raw
@@ -141,12 +140,22 @@ class QueryDef:
 
 
 def check_read_only(cypher: str, where: str) -> None:
-    """Refuse Cypher with any clause that could write or call out (outside string literals)."""
-    bare = _STRINGS.sub("''", _COMMENTS.sub(" ", cypher))
-    m = _WRITE.search(bare)
-    if m:
-        raise QueryDefinitionError(f"write or call clause {m.group(0).upper()!r} is not allowed in a saved query",
-                                   where=where, hint="saved queries are read-only")
+    """Refuse Cypher that is not one plainly read-only query (``queries.readonly``: a
+    tokenizer and an allow-list of clauses), so no write, call, file or URL read, admin
+    command or second statement gets through, whatever the quotes and comments around it."""
+    try:
+        readonly.check(cypher)
+    except readonly.ReadOnlyError as exc:
+        raise QueryDefinitionError(str(exc), where=where) from None
+
+
+def used_params(cypher: str) -> set[str]:
+    """The ``$names`` a (checked) query uses, outside strings and comments.
+
+    >>> sorted(used_params("MATCH (n) WHERE n.a = $a AND n.b = '$b' // $c\\nRETURN $`d`"))
+    ['a', 'd']
+    """
+    return {t.text[1:].strip("`").replace("``", "`") for t in readonly.tokenize(cypher) if t.kind == "param"}
 
 
 def _text(data: dict, key: str, where: str, lang: str | None = None) -> str:
@@ -218,7 +227,7 @@ def parse_query_file(path: Path) -> QueryDef:
     declared = {p.name for p in params}
     for text in [cypher, *variants.values()]:
         check_read_only(text, where)
-        used = set(_PARAM.findall(_STRINGS.sub("''", text)))
+        used = used_params(text)
         if used != declared:
             raise QueryDefinitionError(
                 f"parameters used in the Cypher {sorted(used)} differ from those declared {sorted(declared)}",
