@@ -63,7 +63,7 @@ class Source:
 
 def write_source(batch: Batch, folder: Path, ont: Ontology) -> Source:
     """Write ``batch`` as CSV tables into ``folder`` (created) and return its description."""
-    folder.mkdir(parents=True)
+    folder.mkdir(mode=0o700)
     tables: dict[str, int] = {}
     digest = hashlib.sha256(batch.key.encode())
     for t in batch.node_tables:
@@ -111,25 +111,29 @@ def _write_table(path: Path, header: list[str], rows: Sequence[tuple[Any, ...]],
 
 
 def read_sources(root: Path) -> dict[str, Source]:
-    """Every stored source under ``root``, by key."""
+    """Every stored source under ``root``, by key. Only a folder named after its key
+    counts (an interrupted publish of the layout before versions left ``<name>.old``
+    copies, which must not shadow the real one)."""
     out = {}
     for meta in sorted(root.glob(f"*/{META}")):
         data = json.loads(meta.read_text("utf-8"))
-        out[data["key"]] = Source(data["key"], meta.parent, data["tables"], data["digest"])
+        if meta.parent.name == folder_name(data["key"]):
+            out[data["key"]] = Source(data["key"], meta.parent, data["tables"], data["digest"])
     return out
 
 
-def publish(staged: Source, root: Path) -> None:
-    """Move a staged source into ``root``, replacing the previous one with the same key."""
-    target = root / folder_name(staged.key)
-    old = None
-    if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-    os.replace(staged.folder, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def link_source(stored: Source, folder: Path) -> Source:
+    """``stored`` again at ``folder`` (created 0700), its files hard links to the stored
+    ones: a source's files are never changed once written, so versions of the store can
+    share them and a load does not copy a big register it leaves unchanged. Falls back to
+    a copy where the file system has no hard links."""
+    folder.mkdir(mode=0o700)
+    for f in stored.folder.iterdir():
+        try:
+            os.link(f, folder / f.name)
+        except OSError:
+            shutil.copy2(f, folder / f.name)
+    return Source(stored.key, folder, stored.tables, stored.digest)
 
 
 def merged_table(name: str, sources: list[Source], out: Path, key_at: tuple[int, ...],

@@ -3,9 +3,11 @@
 Why a derived build: on LadybugDB 0.22 a relationship MERGE driven by UNWIND runs at
 ~80 rows/s while COPY FROM runs at 10^5 rows/s or more, and COPY into a non-empty table
 is fragile. So every write keeps its batch as CSV tables (graph/embedded_sources.py) and
-rebuilds the whole database into a new file, verifies the counts, then swaps it in
-atomically. A failed build leaves the previous database and sources untouched; re-writing
-a batch gives the same tables. Readers open the database read-only and reopen after a swap.
+rebuilds the whole database into a new version folder, verifies the counts, then makes
+that version live with one atomic switch (graph/embedded_versions.py: layout, crash
+safety, and how long old versions are kept). A failed or killed build leaves the live
+version untouched; re-writing a batch gives the same tables. Readers open the live
+database read-only and reopen after a switch.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -24,7 +25,9 @@ from typing import Any
 
 import ladybug
 
-from graph.embedded_sources import Source, merged_table, publish, read_sources, write_source
+from graph import embedded_versions as versions
+from graph.embedded_sources import Source, folder_name, link_source, merged_table, read_sources, write_source
+from graph.embedded_versions import fault_point
 from graph.records import Batch, sources
 from graph.schema import ladybug_ddl
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
@@ -33,10 +36,12 @@ from ontology import Ontology
 from policykg.errors import LoadError, StoreError, StoreUnavailableError
 
 DB_FILE = "graph.lbug"
+LOCK_FILE = ".write.lock"
 
 
 class EmbeddedStore:
-    """GraphStore on LadybugDB; ``folder`` holds ``sources/``, the database and a manifest."""
+    """GraphStore on LadybugDB; ``folder`` holds versions (each: ``sources/``, the database
+    and a manifest) and ``current``, the pointer to the live one."""
 
     backend = "embedded"
     streams = False
@@ -45,14 +50,24 @@ class EmbeddedStore:
         self.folder = Path(folder)
         self.ontology = ontology
         self._db: ladybug.Database | None = None
-        self._db_stamp: tuple[int, int] | None = None
+        self._db_stamp: str | None = None  # the live version's id when ``_db`` was opened
         self._lock = threading.Lock()
         # One read connection per thread, tied to the database handle it was opened on:
         # opening a connection per read cost ~1/4 of a small query's time under load.
         self._local = threading.local()
-        (self.folder / "sources").mkdir(parents=True, exist_ok=True)
-        if not (self.folder / DB_FILE).exists():
-            self._rebuild([])
+        versions.private_dir(self.folder)
+        try:
+            self.folder.chmod(0o700)  # the store's files are private (issue 19)
+        except PermissionError:
+            pass  # a folder of another user, opened to read: leave it as it is
+        if versions.current_dir(self.folder) is None:
+            with self._writer():
+                if versions.current_dir(self.folder) is None:
+                    if any((self.folder / name).exists() for name in versions.LEGACY):
+                        self._migrate()
+                    else:
+                        self._rebuild([])
+        self._collect_garbage()
 
     # --- writing -------------------------------------------------------------------------
     def apply_schema(self) -> None:
@@ -104,11 +119,8 @@ class EmbeddedStore:
         return Counts(nodes, rels)
 
     def data_version(self) -> str:
-        """Digest of the sources the current database was built from."""
-        manifest = self.folder / "manifest.json"
-        if not manifest.exists():
-            return "empty"
-        return json.loads(manifest.read_text("utf-8"))["digest"][:12]
+        """Digest of the sources the live database was built from."""
+        return self._in_live(lambda live: versions.read_manifest(live)["digest"][:12])
 
     def sources(self) -> list[str]:
         """Keys of the batches the database is built from."""
@@ -133,63 +145,169 @@ class EmbeddedStore:
         return local.conn
 
     def _database(self) -> ladybug.Database:
-        path = self.folder / DB_FILE
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise StoreUnavailableError("no embedded database", where=str(path),
-                                        hint="run `policykg load` first") from None
-        stamp = (st.st_ino, st.st_mtime_ns)
-        with self._lock:
-            if self._db is None or self._db_stamp != stamp:
+        """The live version's database, opened read-only; reopened when ``current`` names
+        another version than the open one (one readlink per call: the cheap check)."""
+        for _ in range(3):
+            live = self._live()
+            with self._lock:
+                if self._db is not None and self._db_stamp == live.name:
+                    return self._db
                 try:
-                    self._db = ladybug.Database(str(path), read_only=True)
+                    db = ladybug.Database(str(live / DB_FILE), read_only=True)
                 except RuntimeError as exc:
-                    raise StoreUnavailableError(str(exc), where=str(path)) from exc
-                self._db_stamp = stamp
-            return self._db
+                    if versions.current_dir(self.folder) != live:
+                        continue  # switched (and that version removed) meanwhile: resolve again
+                    raise StoreUnavailableError(str(exc), where=str(live / DB_FILE)) from exc
+                self._db, self._db_stamp = db, live.name
+                return db
+        raise StoreUnavailableError("the embedded database kept changing while it was being opened",
+                                    where=str(self.folder), hint="try again when the loads have finished")
+
+    def _live(self) -> Path:
+        """The live version's folder; StoreUnavailableError if there is none."""
+        live = versions.current_dir(self.folder)
+        if live is None:
+            raise StoreUnavailableError("no embedded database", where=str(self.folder / versions.CURRENT),
+                                        hint="run `policykg load` first")
+        return live
+
+    def _in_live(self, read: Callable[[Path], Any]) -> Any:
+        """``read(live version folder)``, resolved again if a switch removed that version
+        while it was being read (a reader two loads behind; see embedded_versions)."""
+        for _ in range(3):
+            live = self._live()
+            try:
+                return read(live)
+            except FileNotFoundError:
+                if versions.current_dir(self.folder) == live:
+                    raise
+        return read(self._live())
 
     @contextmanager
-    def _writer(self) -> Iterator[None]:
-        with open(self.folder / ".write.lock", "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+    def _writer(self, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the store's write lock (flock on a 0600 file); yields False at once instead
+        of waiting when ``wait`` is off and another process holds it."""
+        fd = os.open(self.folder / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
             try:
-                yield
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _collect_garbage(self) -> None:
+        """Remove what killed loads left (stale versions, temp folders), unless a writer
+        is at work right now: it may be building a version, and cleans up after itself."""
+        try:
+            with self._writer(wait=False) as mine:
+                if mine:
+                    versions.collect_garbage(self.folder)
+        except PermissionError:
+            pass  # a store folder this user may read but not change
 
     def _read_sources(self) -> dict[str, Source]:
-        return read_sources(self.folder / "sources")
+        def read(live: Path) -> dict[str, Source]:
+            if not (live / "sources").is_dir():  # removed meanwhile: glob alone would say "none"
+                raise FileNotFoundError(live / "sources")
+            return read_sources(live / "sources")
+
+        return self._in_live(read)
 
     def _rebuild(self, changed: list[Batch], removed_all: bool = False) -> None:
-        """Build a new database from the stored sources with ``changed`` replacing theirs;
-        publish sources and database only once the build and its counts are right."""
-        tmp = Path(tempfile.mkdtemp(prefix="build-", dir=self.folder))
+        """Build a new version: the live one's sources (hard links) with ``changed``
+        replacing theirs, and a database built from them whose counts are checked; then
+        make it live with one atomic switch and remove stale versions. The caller holds
+        the write lock. Killed or failed anywhere before the switch, the live version is
+        untouched and the half-made one is removed (now, or at the next start)."""
+        live = versions.current_dir(self.folder)
+        new = versions.new_version(self.folder)
         try:
-            sources = {} if removed_all else self._read_sources()
-            staged = []
-            for i, b in enumerate(changed):
-                src = write_source(b, tmp / f"staged-{i}", self.ontology)
-                sources[b.key] = src
-                staged.append(src)
+            latest = {b.key: b for b in changed}  # a key given twice: the last batch wins
+            root = new / "sources"
+            root.mkdir(mode=0o700)
+            sources = {}
+            if live is not None and not removed_all:
+                for key, src in read_sources(live / "sources").items():
+                    if key not in latest:
+                        sources[key] = link_source(src, root / src.folder.name)
+            fault_point("after-link-sources")
+            for key, b in latest.items():
+                sources[key] = write_source(b, root / folder_name(key), self.ontology)
+            fault_point("after-staging")
             ordered = [sources[k] for k in sorted(sources)]
-            db_path = tmp / DB_FILE
-            _build(db_path, tmp, self.ontology, ordered)
-            if removed_all:
-                shutil.rmtree(self.folder / "sources", ignore_errors=True)
-                (self.folder / "sources").mkdir()
-            for src in staged:
-                publish(src, self.folder / "sources")
-            os.replace(db_path, self.folder / DB_FILE)
-            wal = self.folder / (DB_FILE + ".wal")
-            if wal.exists():
-                wal.unlink()
-            digest = hashlib.sha256("".join(s.key + s.digest for s in ordered).encode()).hexdigest()
-            manifest = {"digest": digest, "sources": [s.key for s in ordered]}
-            (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
-            os.replace(tmp / "manifest.json", self.folder / "manifest.json")
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            self._finish_version(new, live, ordered, build=True)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        self._publish(new)
+
+    def _migrate(self) -> None:
+        """Turn a store folder of the layout before versions (``sources/``, ``graph.lbug``
+        and ``manifest.json`` at its top) into its first version, so an existing var/ keeps
+        working. Files are hard-linked, not moved: until the switch the old layout stays
+        whole, so a migration killed midway is simply done again at the next open. Only
+        the sources the old manifest lists are taken (not an interrupted publish's
+        ``*.old`` or half-published folders); if they do not match the manifest's digest,
+        the database is rebuilt from them rather than trusted."""
+        old_manifest = self.folder / versions.MANIFEST
+        listed = set(json.loads(old_manifest.read_text("utf-8"))["sources"]) if old_manifest.exists() else None
+        new = versions.new_version(self.folder)
+        try:
+            root = new / "sources"
+            root.mkdir(mode=0o700)
+            sources = {}
+            if (self.folder / "sources").is_dir():
+                for key, src in read_sources(self.folder / "sources").items():
+                    if listed is None or key in listed:
+                        sources[key] = link_source(src, root / src.folder.name)
+            fault_point("after-link-sources")
+            fault_point("after-staging")
+            ordered = [sources[k] for k in sorted(sources)]
+            same = (old_manifest.exists() and (self.folder / DB_FILE).exists()
+                    and json.loads(old_manifest.read_text("utf-8"))["digest"] == _digest(ordered))
+            if same:
+                try:
+                    os.link(self.folder / DB_FILE, new / DB_FILE)
+                except OSError:
+                    shutil.copy2(self.folder / DB_FILE, new / DB_FILE)
+            self._finish_version(new, None, ordered, build=not same)
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        self._publish(new)
+
+    def _finish_version(self, new: Path, live: Path | None, ordered: list[Source], *, build: bool) -> None:
+        """Build (if ``build``) the database of version ``new`` from ``ordered``, write its
+        manifest and fsync it all: after this the version is complete, not yet live."""
+        if build:
+            work = new / "work"  # merged tables: needed only while building
+            work.mkdir(mode=0o700)
+            _build(new / DB_FILE, work, self.ontology, ordered)
+            shutil.rmtree(work)
+            (new / (DB_FILE + ".wal")).unlink(missing_ok=True)
+        fault_point("after-build")
+        versions.write_manifest(new, {"digest": _digest(ordered), "sources": [s.key for s in ordered],
+                                      "version": new.name, "previous": live.name if live else None})
+        versions.fsync_tree(new)
+        fault_point("after-manifest")
+
+    def _publish(self, new: Path) -> None:
+        """Make the complete version ``new`` live, then remove stale versions."""
+        versions.switch(self.folder, new)
+        fault_point("after-switch")
+        versions.collect_garbage(self.folder)
+        fault_point("after-cleanup")
+
+
+def _digest(ordered: list[Source]) -> str:
+    """The data version of a build: a digest of its sources' keys and contents, in order."""
+    return hashlib.sha256("".join(s.key + s.digest for s in ordered).encode()).hexdigest()
 
 
 def _build(db_path: Path, tmp: Path, ont: Ontology, sources: list[Source]) -> None:

@@ -7,6 +7,7 @@ override POLICYKG_HOME and POLICYKG_BACKEND.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from policykg.errors import LoadError, PolicyKGError, disk_full
-from policykg.settings import BACKENDS, Settings, load_settings
+from policykg.settings import BACKENDS, STATE_UMASK, Settings, load_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -70,6 +71,7 @@ def main(ctx: click.Context, home: Path | None, backend: str | None) -> None:
       policykg query run bureaus-of-article --param number=19
       policykg serve                           # http://127.0.0.1:8000
     """
+    os.umask(STATE_UMASK)  # state files 0600, folders 0700 (settings.STATE_UMASK)
     settings = load_settings()
     ctx.obj = settings.with_overrides(home=home.resolve() if home else None, backend=backend)
 

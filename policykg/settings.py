@@ -12,6 +12,11 @@ from pathlib import Path
 
 BACKENDS = ("embedded", "neo4j")
 
+# The state (graph, sources, audit log with admin query text, reports, Neo4j data and
+# password) is private to its owner: files 0600, folders 0700. The CLI and the web app
+# set this umask; the embedded store also makes its folders 0700 itself.
+STATE_UMASK = 0o077
+
 
 @dataclass(frozen=True)
 class Limits:
