@@ -100,6 +100,7 @@ class Article:
     measures: tuple[Measure, ...] = ()
     unknown_bureaus: tuple[str, ...] = ()
     unknown_qualifications: tuple[str, ...] = ()
+    section: bool = False  # text under a heading kept whole (保障措施, 附则, a notice's body), not numbered
 
     @property
     def bureaus(self) -> tuple[str, ...]:

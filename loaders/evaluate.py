@@ -71,7 +71,7 @@ def _spans(text: str, mention: str) -> list[tuple[int, int]]:
 
 def _qualification_score(doc: ExtractedDocument, gold: dict[int, dict]) -> Score:
     tp = fp = fn = 0
-    for a in doc.articles:
+    for a in (a for a in doc.articles if not a.section):
         g = gold.get(a.number, {})
         gold_spans = [s for q in g.get("qualifications") or [] for s in _spans(a.text, q["mention"])[:1]]
         gold_spans += [(-1, -1)] * sum(1 for q in g.get("qualifications") or [] if not _spans(a.text, q["mention"]))
@@ -100,7 +100,7 @@ def _amount_keys(amounts: Iterable[dict[str, Any]]) -> set[tuple[str, float]]:
 def evaluate(doc: ExtractedDocument, gold_data: dict[str, Any]) -> dict[str, Score]:
     """Scores of ``doc`` against ``gold_data`` (a loaded gold file), per field."""
     gold = {int(a["number"]): a for a in gold_data["articles"]}
-    arts = {a.number: a for a in doc.articles}
+    arts = {a.number: a for a in doc.articles if not a.section}  # v1 gold numbers articles only
     scores = {
         "articles": _sets(arts, gold),
         "titles": _sets(((n, normalise(a.title or "")) for n, a in arts.items() if a.title),
@@ -125,7 +125,7 @@ def differences(doc: ExtractedDocument, gold_data: dict[str, Any]) -> list[str]:
     """Human-readable misses and extras, for curators tuning the ontology."""
     gold = {int(a["number"]): a for a in gold_data["articles"]}
     out = []
-    for a in doc.articles:
+    for a in (a for a in doc.articles if not a.section):
         g = gold.get(a.number, {})
         got = {q.mention for q in a.qualifications}
         want = {q["mention"] for q in g.get("qualifications") or []}

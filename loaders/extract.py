@@ -9,6 +9,7 @@ from loaders.document import Article, Chapter, ExtractedDocument, ExtractWarning
 from loaders.gazetteer import Gazetteer, find_place
 from loaders.knowledge import Knowledge, candidate_qualifications, read_measure
 from loaders.metadata import read_metadata
+from loaders.sidecar import Sidecar, merge_metadata, read_sidecar, sidecar_path
 from loaders.structure import RawArticle, find_notes, granting_clauses, lines_of, note_segments, parse_structure
 from loaders.text import read_text
 from ontology import Ontology, load_ontology
@@ -26,18 +27,22 @@ def _knowledge(ont: Ontology) -> Knowledge:
 
 
 def extract_file(path: Path, *, ontology: Ontology | None = None, title: str | None = None) -> ExtractedDocument:
-    """Extract one document file; ExtractError names the file if it is not of the genre."""
+    """Extract one document file; ExtractError names the file if it is not of the genre.
+    Publication metadata in ``<stem>.meta.yaml`` beside it is used (loaders/sidecar.py)."""
     path = Path(path)
     src = read_text(path)
     ont = ontology or load_ontology()
-    doc = extract_text(src.text, source=str(path), sha256=src.sha256, ontology=ont, title=title)
+    side = sidecar_path(path)
+    sidecar = read_sidecar(side) if side.exists() else None
+    doc = extract_text(src.text, source=str(path), sha256=src.sha256, ontology=ont, title=title, sidecar=sidecar)
     corrections = curation_path(path)
     return apply_curation(doc, corrections, ont) if corrections.exists() else doc
 
 
 def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology | None = None,
-                 title: str | None = None) -> ExtractedDocument:
-    """Extract a document from its text (``source`` names it in errors and provenance)."""
+                 title: str | None = None, sidecar: Sidecar | None = None) -> ExtractedDocument:
+    """Extract a document from its text (``source`` names it in errors and provenance);
+    ``sidecar`` is its publication metadata, if any."""
     ont = ontology or load_ontology()
     lines = lines_of(text)
     raw_chapters, raw_articles, _style = parse_structure(lines)
@@ -49,6 +54,8 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     limits = load_limits()
     _check_sizes(raw_articles, source, limits)
     meta = read_metadata(lines, text, title)
+    if sidecar is not None:
+        meta = merge_metadata(meta, sidecar, text)
     for name, value in (("title", meta.title), ("doc_number", meta.doc_number), ("issuer", meta.issuer)):
         if value and len(value) > limits.field_chars:
             raise ExtractError(f"the {name} is {len(value):,} characters long, over the limit of "
@@ -56,6 +63,9 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                                hint="is the file one long line? split it, or raise POLICYKG_MAX_FIELD_CHARS")
     place = find_place(ont, meta.title, meta.issuer, meta.doc_number, "".join(ln.text for ln in lines[:10]))
     district = place.label_zh if place else None
+    if sidecar is not None and sidecar.district:  # the publisher's page knows best
+        named = find_place(ont, sidecar.district)
+        district = named.label_zh if named else sidecar.district
     bureaus = Gazetteer.build(ont, "bureaus")
     know = _knowledge(ont)
     warnings: list[ExtractWarning] = list(meta.warnings)
@@ -91,7 +101,8 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                     note=notes.index(note) if note else None,
                 ))
         articles.append(Article(a.number, a.title, a.chapter, a.text, a.line, tuple(measures),
-                                tuple(dict.fromkeys(unknown)), tuple(candidate_qualifications(know, a.text))))
+                                tuple(dict.fromkeys(unknown)), tuple(candidate_qualifications(know, a.text)),
+                                section=a.section))
     chapters = tuple(
         Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line,
                 theme=(t.label_zh if (t := know.themes.best(c.title or "")) else None))

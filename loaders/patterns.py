@@ -26,13 +26,19 @@ MARKERS: dict[str, re.Pattern[str]] = {
 # neither 第N条 nor N. does, and 一、 only where it is the one style used.
 ARTICLE_STYLES = ("article_cn", "arabic", "paren_cn", "cn")
 
-# Responsibility notes: (责任单位：A、B) / (责任部门：…) / (牵头单位：A；配合单位：B, C).
-ROLE = r"(?:责任|牵头|主责|配合|协办|参与)(?:单位|部门)"
+# Responsibility notes: (责任单位：A、B) / (责任部门：…) / (执行单位：…) / (牵头单位：A；配合单位：B, C).
+ROLE = r"(?:责任|牵头|主责|配合|协办|参与|执行|实施)(?:单位|部门)"
 NOTE = re.compile(rf"{OPEN}\s*({ROLE}\s*[:：][^()（）]*){CLOSE}")
 NOTE_PART = re.compile(rf"({ROLE})\s*[:：]\s*([^；;]*?)\s*(?=[；;，,]?\s*{ROLE}\s*[:：]|$)")
 SUPPORTING_ROLE = re.compile(r"^(?:配合|协办|参与)")
 LIST_SEPARATORS = re.compile(r"[、，,；;/\s]+")
 TRAILING_VAGUE = re.compile(r"(?:及|和|等)?(?:其他)?(?:相关|有关)(?:部门|单位)$|等$")
+
+# A list inside a clause: items this short that grant nothing are named things
+# (industries, fields, sub-items), not articles.
+LIST_ITEM_MAX = 30
+# Titles of documents of the genre (a document that numbers nothing is read whole only then).
+GENRE_TITLE = re.compile(r"通知|办法|措施|意见|细则|规定|政策|方案|决定|公告")
 
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 TITLE_DELIMITER = re.compile(r"^(.{2,18}?)[。：:]")

@@ -140,7 +140,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
         return bureau_ids[name]
 
     for a in doc.articles:
-        aid = f"{chapter_ids[a.chapter]}-a{a.number}"
+        aid = f"{chapter_ids[a.chapter]}-{'s' if a.section else 'a'}{a.number}"  # a section may share a number
         nodes.append(NodeRecord("Article", aid, {"number": a.number, "title": a.title, "text": a.text,
                                                  "document_id": did}))
         rels.append(RelRecord("HAS_ARTICLE", chapter_ids[a.chapter], aid))

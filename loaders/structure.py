@@ -1,10 +1,12 @@
 """Split a document's text into chapters and articles, and articles into measures.
 
-How the genre is read: the article style is ``第N条`` if present, else ``N.``. Heading
-styles met *before* the first article (e.g. ``一、`` then ``（一）``) enclose articles;
-a style first met inside an article (e.g. ``（一）`` items in a ``第N条`` document, or
-``(1)`` sub-measures) is part of that article's text. A chapter is the innermost
-enclosing heading that directly holds articles.
+How the genre is read (see :func:`article_style` for which style numbers articles):
+heading styles met *before* the first article (e.g. ``一、`` then ``（一）``) enclose
+articles; a style first met inside an article (e.g. ``（一）`` items in a ``第N条``
+document, or ``(1)`` sub-measures) is part of that article's text, and so is a list
+inside a clause (:func:`inline_items`). A chapter is the innermost enclosing heading that
+directly holds articles. Text under a heading outside any article is kept as a section
+(:func:`parse_structure`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class RawArticle:
     text: str
     line: int
     chapter: int | None
+    section: bool = False  # text under a heading (or a whole body), not a numbered article
 
 
 @dataclass(frozen=True)
@@ -72,13 +75,72 @@ def classify(text: str) -> tuple[str, re.Match[str]] | None:
     return None
 
 
-def article_style(lines: list[Line]) -> str | None:
-    """The style that numbers articles in this document, or None if there are none."""
-    present = {c[0] for ln in lines if (c := classify(ln.text))}
-    for style in P.ARTICLE_STYLES:
-        if style in present and (style != "cn" or len(present) == 1):
-            return style
-    return None
+def article_style(lines: list[Line], inline: frozenset[int] = frozenset()) -> str | None:
+    """The style that numbers articles in this document, or None if there are none.
+
+    Rules of the genre, in order: ``第N条`` wherever it appears; else the finest style
+    numbered continuously across headings of a coarser style (``1.``–``25.`` running
+    through parts ``一、``–``六、``); else the style of the items directly under the
+    top-level parts (the second style met: ``（一）`` under ``一、``), finer ones being
+    items inside articles; else the one style used. Items of a list inside a clause
+    (``inline``) never number articles.
+    """
+    seq = [(c[0], parse_number(c[1].group(1))) for i, ln in enumerate(lines)
+           if i not in inline and (c := classify(ln.text))]
+    order = list(dict.fromkeys(style for style, _ in seq))
+    if "article_cn" in order:
+        return "article_cn"
+    crossing = [s for s in order if s in P.ARTICLE_STYLES and _numbered_across(seq, order, s)]
+    if crossing:
+        return crossing[-1]
+    candidates = [s for s in order if s in P.ARTICLE_STYLES]
+    if not candidates:
+        return None
+    below_top = [s for s in candidates if s != order[0]]
+    return below_top[0] if below_top else candidates[0]
+
+
+def _numbered_across(seq: list[tuple[str, int]], order: list[str], style: str) -> bool:
+    """Whether ``style`` counts 1, 2, 3… without restarting, past at least one heading of
+    a coarser style (one met before it)."""
+    coarser = set(order[:order.index(style)])
+    prev, pending, crossed, count = None, False, False, 0
+    for s, n in seq:
+        if s == style:
+            if prev is not None and n != prev + 1:
+                return False
+            crossed = crossed or (pending and prev is not None)
+            prev, pending, count = n, False, count + 1
+        elif s in coarser and prev is not None:
+            pending = True
+    return crossed and count >= 2
+
+
+def inline_items(lines: list[Line]) -> frozenset[int]:
+    """Indices of lines that are items of a list inside a clause: a run of two or more
+    short items numbered from 1, right after a sentence that ends with a colon
+    (``重点支持以下产业：`` 1. 集成电路 2. 生物医药), none of which grants anything or
+    carries a responsibility note. They belong to the clause, not the document's outline."""
+    out: set[int] = set()
+    for i, ln in enumerate(lines[:-1]):
+        if classify(ln.text) or not ln.text.endswith(("：", ":")):
+            continue
+        first = classify(lines[i + 1].text)
+        if first is None or first[0] == "article_cn":
+            continue
+        run, j = [], i + 1
+        while j < len(lines) and (c := classify(lines[j].text)) and c[0] == first[0] \
+                and parse_number(c[1].group(1)) == len(run) + 1:
+            run.append(j)
+            j += 1
+        if len(run) >= 2 and all(_is_list_item(classify(lines[k].text)[1].group(2)) for k in run):
+            out.update(run)
+    return frozenset(out)
+
+
+def _is_list_item(rest: str) -> bool:
+    """A short item that names something rather than granting it."""
+    return len(rest) <= P.LIST_ITEM_MAX and not P.GRANT.search(rest) and not P.NOTE.search(rest)
 
 
 def split_title(rest: str) -> tuple[str | None, bool]:
@@ -93,15 +155,27 @@ def split_title(rest: str) -> tuple[str | None, bool]:
 
 
 def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticle], str | None]:
-    """Chapters and articles of the document, plus the article style used."""
-    style = article_style(lines)
+    """Chapters and articles of the document, plus the article style used.
+
+    Nothing after the first article is dropped: text under a heading that is not inside
+    any article (a 保障措施 or 附则 part, the paragraph that opens a part, items of a finer
+    style met there) becomes a *section* article carrying the heading's number and title.
+    Before the first article, a part becomes a section only if it grants something or has
+    a responsibility note (总体要求 and 基本原则 parts stay out, like the preamble).
+    A document of the genre with no numbered articles at all (a short notice, a repeal)
+    is read as one article: its body (see :func:`body_article`).
+    """
+    inline = inline_items(lines)
+    style = article_style(lines, inline)
     if style is None:
-        return [], [], None
-    first_article = next(i for i, ln in enumerate(lines) if (c := classify(ln.text)) and c[0] == style)
+        body = body_article(lines)
+        return [], ([body] if body else []), None
+    first_article = next(i for i, ln in enumerate(lines)
+                         if i not in inline and (c := classify(ln.text)) and c[0] == style)
     enclosing: list[str] = []
-    for ln in lines[:first_article]:
+    for i, ln in enumerate(lines[:first_article]):
         c = classify(ln.text)
-        if c and c[0] != style and c[0] not in enclosing:
+        if c and i not in inline and c[0] != style and c[0] not in enclosing:
             enclosing.append(c[0])
 
     stack: list[tuple[int, Line, str]] = []  # (level, line, title)
@@ -109,40 +183,77 @@ def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticl
     chapters: list[RawChapter] = []
     articles: list[RawArticle] = []
     current: dict | None = None
+    seen_article = False
+
+    def chapter_for(depth: int) -> int | None:
+        """The chapter number of the heading at ``stack[depth]`` (made on first use)."""
+        if depth < 0:
+            return None
+        head = stack[depth][1]
+        if head.no not in chapter_of_heading:
+            chapter_of_heading[head.no] = len(chapters) + 1
+            title = stack[depth][2].rstrip("。")
+            chapters.append(RawChapter(len(chapters) + 1, title or None, head.no))
+        return chapter_of_heading[head.no]
 
     def close() -> None:
         nonlocal current
-        if current is not None:
-            articles.append(RawArticle(current["number"], current["title"],
-                                       "\n".join(current["parts"]), current["line"], current["chapter"]))
-            current = None
+        if current is None:
+            return
+        text = "\n".join(current["parts"])
+        has_body = len(current["parts"]) > 1 or not _is_heading_line(text)
+        keep = not current["section"] or (has_body and (seen_article or P.GRANT.search(text) or P.NOTE.search(text)))
+        if keep:
+            chapter = chapter_for(current["depth"]) if current["section"] else current["chapter"]
+            articles.append(RawArticle(current["number"], current["title"], text, current["line"], chapter,
+                                       section=current["section"]))
+        current = None
 
-    for ln in lines:
-        c = classify(ln.text)
+    for i, ln in enumerate(lines):
+        c = classify(ln.text) if i not in inline else None
         if c and c[0] in enclosing:
             close()
             level = enclosing.index(c[0])
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, ln, c[1].group(2).strip()))
+            title = c[1].group(2).strip()
+            stack.append((level, ln, title))
+            heading_title, _ = split_title(title)
+            current = {"number": parse_number(c[1].group(1)), "title": heading_title, "parts": [title] if title else [],
+                       "line": ln.no, "chapter": None, "section": True, "depth": len(stack) - 2}
         elif c and c[0] == style:
             close()
-            chapter = None
-            if stack:
-                head = stack[-1][1]
-                if head.no not in chapter_of_heading:
-                    chapter_of_heading[head.no] = len(chapters) + 1
-                    title = stack[-1][2].rstrip("。")
-                    chapters.append(RawChapter(len(chapters) + 1, title or None, head.no))
-                chapter = chapter_of_heading[head.no]
+            seen_article = True
+            chapter = chapter_for(len(stack) - 1) if stack else None
             rest = c[1].group(2).strip()
             title, _ = split_title(rest)
             current = {"number": parse_number(c[1].group(1)), "title": title, "parts": [rest] if rest else [],
-                       "line": ln.no, "chapter": chapter}
+                       "line": ln.no, "chapter": chapter, "section": False}
         elif current is not None:
             current["parts"].append(ln.text)
     close()
     return chapters, articles, style
+
+
+def body_article(lines: list[Line]) -> RawArticle | None:
+    """The body of a document of the genre that numbers nothing, as one article: the lines
+    between the addressee (``各…：``) or the title and the closing ``特此通知`` (or the
+    end). Only when the title names a document of the genre (通知, 办法, 措施…) and the
+    body grants something or is closed by 特此通知: a text of another genre, or a notice
+    cut off in the middle, is still refused."""
+    if len(lines) < 2 or not P.GENRE_TITLE.search(lines[0].text):
+        return None
+    start = 1
+    for i, ln in enumerate(lines[1:5], start=1):
+        if ln.text.endswith(("：", ":")):
+            start = i + 1
+            break
+    end = next((i for i, ln in enumerate(lines) if i >= start and P.NOTICE_END.search(ln.text)), None)
+    body = lines[start:end] if end is not None else lines[start:]
+    text = "\n".join(ln.text for ln in body)
+    if not body or not (end is not None or P.GRANT.search(text)):
+        return None
+    return RawArticle(1, None, text, body[0].no, None, section=True)
 
 
 def find_notes(text: str) -> list[Note]:

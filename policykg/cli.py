@@ -142,8 +142,10 @@ def _document_files(paths: tuple[Path, ...]) -> list[Path]:
     from loaders.text import SUFFIXES
 
     files: list[Path] = []
-    for p in paths:
-        files.extend(sorted(q for q in p.iterdir() if q.suffix.lower() in SUFFIXES) if p.is_dir() else [p])
+    for p in paths:  # folders are searched with their sub-folders (data/policies/shanghai-corpus/)
+        files.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in SUFFIXES and q.is_file()
+                            and not any(part.startswith(".") for part in q.relative_to(p).parts))
+                     if p.is_dir() else [p])
     return files
 
 

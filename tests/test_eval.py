@@ -48,7 +48,7 @@ def test_changning_against_gold():
 def test_gold_mentions_are_substrings_of_articles(path):
     gold = read_gold(path)
     doc = extract_file(POLICIES / gold["document"])
-    texts = {a.number: a.text for a in doc.articles}
+    texts = {a.number: a.text for a in doc.articles if not a.section}
     for a in gold["articles"]:
         for q in a.get("qualifications") or []:
             assert q["mention"] in texts[a["number"]], (a["number"], q["mention"])

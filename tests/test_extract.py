@@ -55,8 +55,9 @@ def test_minhang_chapters_and_articles(minhang):
     assert [len(c.articles) for c in minhang.chapters] == [7, 6, 8, 5, 6, 8, 3, 5, 2]
     assert [c.title for c in minhang.chapters][:2] == ["推动产业科技创新", "支持企业扩大投资"]
     assert minhang.chapters[8].title == "优化产业人才支持"
-    assert [a.number for a in minhang.articles] == list(range(1, 51))
-    titles = {a.number: a.title for a in minhang.articles}
+    numbered = [a for a in minhang.articles if not a.section]
+    assert [a.number for a in numbered] == list(range(1, 51))
+    titles = {a.number: a.title for a in numbered}
     assert titles[1] == "支持企业加大研发投入"
     assert titles[19] == "加大培育优质企业"
     assert titles[42] == "推进“工业上楼”拓展产业空间"
@@ -65,7 +66,14 @@ def test_minhang_chapters_and_articles(minhang):
 
 
 def test_minhang_bureaus_every_article(minhang):
-    assert {a.number: set(a.bureaus) for a in minhang.articles} == MINHANG_BUREAUS
+    assert {a.number: set(a.bureaus) for a in minhang.articles if not a.section} == MINHANG_BUREAUS
+
+
+def test_minhang_closing_part_is_kept_as_a_section(minhang):
+    # 三、附则 holds no numbered article but grants 一事一议: it was silently dropped before
+    (section,) = [a for a in minhang.articles if a.section]
+    assert section.title == "附则" and section.chapter is None
+    assert "一事一议" in section.text and section.measures
 
 
 def test_minhang_measure_spans_are_exact_substrings(minhang):
@@ -92,9 +100,10 @@ def test_nansha_chapters_and_articles():
 
 def test_changning_measures_carry_their_notes():
     doc = extract_file(CHANGNING)
-    notes = {(a.number, m.note) for a in doc.articles for m in a.measures}
+    numbered = [a for a in doc.articles if not a.section]  # 五、保障措施 is a section: no notes
+    notes = {(a.number, m.note) for a in numbered for m in a.measures}
     assert len(notes) == 17  # one group of measures per (责任部门：…) note
-    for a in doc.articles:
+    for a in numbered:
         for m in a.measures:
             assert a.text[m.start:m.end] == m.text
             # the note that covers a measure is the first one after it
@@ -105,7 +114,10 @@ def test_changning_measures_carry_their_notes():
         "区商务委", "区科委", "区投促办", "区司法局", "区市场监管局", "区人社局", "区数据局")
     assert doc.articles[0].measures[-1].bureaus == ("区投促办",)
     assert doc.articles[2].bureaus == ("区人才工作局",)  # "区人才工作局及相关部门"
-    assert [c.articles for c in doc.chapters] == [(1, 2), (3, 4, 5, 6, 7)]
+    # 五、保障措施 numbers no articles: its (一)…(四) are kept as sections of their own chapter
+    assert [c.articles for c in doc.chapters] == [(1, 2), (3, 4, 5, 6, 7), (1, 2, 3, 4)]
+    assert [a.title for a in doc.articles if a.section] == [
+        "加强组织保障", "提升服务效能", "加大宣介力度", "开展评估督查"]
     assert doc.issued_on == dt.date(2024, 11, 15)
     assert doc.effective_from == doc.issued_on  # 自发布之日起试行
     assert doc.effective_until == dt.date(2026, 11, 14)
@@ -144,7 +156,7 @@ def test_gb18030_file(tmp_path):
     path = tmp_path / "gbk.txt"
     path.write_bytes(MINHANG.read_text("utf-8").encode("gb18030"))
     doc = extract_file(path)
-    assert len(doc.articles) == 50
+    assert len([a for a in doc.articles if not a.section]) == 50
     assert doc.title == "闵行区关于产业高质量发展的政策意见(试行)"
 
 
