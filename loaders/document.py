@@ -101,6 +101,7 @@ class Article:
     unknown_bureaus: tuple[str, ...] = ()
     unknown_qualifications: tuple[str, ...] = ()
     section: bool = False  # text under a heading kept whole (保障措施, 附则, a notice's body), not numbered
+    last_line: int = 0  # 1-based line of its last text line (``line`` is its first)
 
     @property
     def bureaus(self) -> tuple[str, ...]:

@@ -102,7 +102,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                 ))
         articles.append(Article(a.number, a.title, a.chapter, a.text, a.line, tuple(measures),
                                 tuple(dict.fromkeys(unknown)), tuple(candidate_qualifications(know, a.text)),
-                                section=a.section))
+                                section=a.section, last_line=a.last_line))
     chapters = tuple(
         Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line,
                 theme=(t.label_zh if (t := know.themes.best(c.title or "")) else None))

@@ -36,6 +36,7 @@ class RawArticle:
     line: int
     chapter: int | None
     section: bool = False  # text under a heading (or a whole body), not a numbered article
+    last_line: int = 0  # 1-based line of its last text line
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticl
         if keep:
             chapter = chapter_for(current["depth"]) if current["section"] else current["chapter"]
             articles.append(RawArticle(current["number"], current["title"], text, current["line"], chapter,
-                                       section=current["section"]))
+                                       section=current["section"], last_line=current["last"]))
         current = None
 
     for i, ln in enumerate(lines):
@@ -220,7 +221,7 @@ def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticl
             stack.append((level, ln, title))
             heading_title, _ = split_title(title)
             current = {"number": parse_number(c[1].group(1)), "title": heading_title, "parts": [title] if title else [],
-                       "line": ln.no, "chapter": None, "section": True, "depth": len(stack) - 2}
+                       "line": ln.no, "last": ln.no, "chapter": None, "section": True, "depth": len(stack) - 2}
         elif c and c[0] == style:
             close()
             seen_article = True
@@ -228,9 +229,10 @@ def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticl
             rest = c[1].group(2).strip()
             title, _ = split_title(rest)
             current = {"number": parse_number(c[1].group(1)), "title": title, "parts": [rest] if rest else [],
-                       "line": ln.no, "chapter": chapter, "section": False}
+                       "line": ln.no, "last": ln.no, "chapter": chapter, "section": False}
         elif current is not None:
             current["parts"].append(ln.text)
+            current["last"] = ln.no
     close()
     return chapters, articles, style
 
@@ -253,7 +255,7 @@ def body_article(lines: list[Line]) -> RawArticle | None:
     text = "\n".join(ln.text for ln in body)
     if not body or not (end is not None or P.GRANT.search(text)):
         return None
-    return RawArticle(1, None, text, body[0].no, None, section=True)
+    return RawArticle(1, None, text, body[0].no, None, section=True, last_line=body[-1].no)
 
 
 def find_notes(text: str) -> list[Note]:

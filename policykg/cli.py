@@ -115,27 +115,39 @@ def extract(file: Path, fmt: str, title: str | None, unknown: bool) -> None:
 @click.argument("gold_files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--documents", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("data/policies"), show_default=True, help="Folder holding the documents the gold names.")
-@click.option("--diff", is_flag=True, help="Also list every missed and extra qualification and support form.")
-def evaluate_cmd(gold_files: tuple[Path, ...], documents: Path, diff: bool) -> None:
-    """Precision, recall and F1 of extraction against hand-made gold files.
+@click.option("--per-document", is_flag=True, help="Also print the table of each gold file.")
+@click.option("--diff", is_flag=True, help="Also list every missed and extra fact, per document.")
+def evaluate_cmd(gold_files: tuple[Path, ...], documents: Path, per_document: bool, diff: bool) -> None:
+    """Precision, recall and F1 of extraction against hand-made gold files, per field,
+    micro-averaged over all of them (either gold format: tests/gold/README.md, GUIDELINES-v2.md).
 
     \b
     Example:
-      policykg eval tests/gold/minhang-2024-industry.yaml
+      policykg eval tests/gold/*.yaml tests/gold/corpus/*.yaml
+      policykg eval tests/gold/corpus/14_*.yaml --per-document --diff
     """
     from loaders import extract_file
-    from loaders.evaluate import differences, evaluate, read_gold
+    from loaders.evaluate import differences, evaluate, gold_document, read_gold, total
 
+    def table(scores: dict) -> None:
+        click.echo(f"  {'field':<20} {'P':>6} {'R':>6} {'F1':>6}   tp/fp/fn")
+        for field, sc in scores.items():
+            click.echo(f"  {field:<20} {sc.precision:6.3f} {sc.recall:6.3f} {sc.f1:6.3f}   {sc.tp}/{sc.fp}/{sc.fn}")
+
+    all_scores = []
     for gold_path in gold_files:
         gold = read_gold(gold_path)
-        doc = extract_file(documents / gold["document"])
-        click.echo(f"{gold['document']}")
-        click.echo(f"  {'field':<20} {'P':>6} {'R':>6} {'F1':>6}   tp/fp/fn")
-        for field, sc in evaluate(doc, gold).items():
-            click.echo(f"  {field:<20} {sc.precision:6.3f} {sc.recall:6.3f} {sc.f1:6.3f}   {sc.tp}/{sc.fp}/{sc.fn}")
+        doc = extract_file(gold_document(gold, documents))
+        scores = evaluate(doc, gold)
+        all_scores.append(scores)
+        if per_document or diff:
+            click.echo(f"{gold_path}")
+            table(scores)
         if diff:
             for line in differences(doc, gold):
                 click.echo("    " + line)
+    click.echo(f"all {len(gold_files)} gold file(s), micro-averaged")
+    table(total(all_scores))
 
 
 def _document_files(paths: tuple[Path, ...]) -> list[Path]:
