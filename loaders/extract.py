@@ -113,7 +113,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     return ExtractedDocument(
         source=source, sha256=sha256, title=meta.title, doc_number=meta.doc_number, issuer=meta.issuer,
         issued_on=meta.issued_on, effective_from=meta.effective_from, effective_until=meta.effective_until,
-        district=district, chapters=chapters, articles=tuple(articles), warnings=tuple(warnings),
+        district=district, chapters=chapters, articles=tuple(articles), warnings=tuple(dict.fromkeys(warnings)),
     )
 
 

@@ -30,7 +30,7 @@ from graph.store import GraphStore
 from loaders.records import concept_node, stable_id
 from ontology import Concept, Ontology, load_ontology
 from ontology.labels import normalise
-from policykg.errors import LoadError
+from policykg.errors import LoadError, StoreError
 from policykg.settings import load_limits
 
 # canonical key: accepted headers (the documented Chinese header first)
@@ -403,13 +403,41 @@ def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = 
     that decision, so a caller can show the problems either way.
     """
     ont = ontology or load_ontology()
-    if not store.streams:
-        reg = read_register(path, ontology=ont, mapping=mapping, progress=progress)
+    read: list[Register] = []
+
+    def seen(reg: Register) -> None:
+        if not read:
+            read.append(reg)
         if report:
             report(reg)
-        store.write_stream([*before, register_batch(reg, ont, skip_invalid=skip_invalid)])
-        return reg
-    return _streamed(store, path, ont, mapping, skip_invalid, before, progress, report, part_rows)
+
+    try:
+        if not store.streams:
+            reg = read_register(path, ontology=ont, mapping=mapping, progress=progress)
+            seen(reg)
+            store.write_stream([*before, register_batch(reg, ont, skip_invalid=skip_invalid)])
+            return reg
+        return _streamed(store, path, ont, mapping, skip_invalid, before, progress, seen, part_rows, read)
+    except StoreError as exc:
+        raise _in_user_terms(exc, Path(path), read[0] if read else None) from exc
+
+
+_USCC_IN_TEXT = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
+
+
+def _in_user_terms(exc: StoreError, path: Path, reg: Register | None) -> StoreError:
+    """The store's refusal named by the user's file and row: the stores speak of their own
+    sources and tables (a temp build file, a source key), the user knows the register."""
+    where = str(path)
+    for uscc in _USCC_IN_TEXT.findall(exc.message):
+        if reg is not None and uscc in reg.enterprises:
+            where = f"{path}: row {reg.enterprises[uscc]['_row']}, {COLUMNS['uscc'][0]}={uscc}"
+            break
+    message = exc.message
+    if "owned by both" in message or "already exists" in message:
+        message = "this enterprise is already loaded from another register; nothing was loaded"
+    return StoreError(message, where=where,
+                      hint="an enterprise belongs to one register: drop the row, or update it in that register")
 
 
 class _Abandon(Exception):
@@ -418,7 +446,7 @@ class _Abandon(Exception):
 
 def _streamed(store: GraphStore, path: Path, ont: Ontology, mapping: dict[str, str] | None, skip_invalid: bool,
               before: Sequence[Batch], progress: Callable[[int], None] | None,
-              report: Callable[[Register], None] | None, part_rows: int) -> Register:
+              report: Callable[[Register], None] | None, part_rows: int, reading: list[Register]) -> Register:
     parts: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=4)
     failed: list[BaseException] = []
 
@@ -446,6 +474,8 @@ def _streamed(store: GraphStore, path: Path, ont: Ontology, mapping: dict[str, s
             raise failed[0]  # the writer stopped: stop reading too
 
     def on_part(reg: Register, usccs: list[str], first_holding: int) -> None:
+        if not reading:
+            reading.append(reg)  # so that a store error can name the row, even mid-file
         if reg.problems and not skip_invalid:
             return  # the load will be refused: write no more, but read on to report every problem
         hand(register_part(reg, usccs, first_holding, ont))

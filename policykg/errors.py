@@ -62,6 +62,9 @@ def disk_full(exc: BaseException) -> DiskFullError | None:
     >>> import errno
     >>> str(disk_full(OSError(errno.ENOSPC, "No space left on device", "/var/x.csv")))
     'disk full: /var/x.csv (free some space, or set POLICYKG_HOME to a larger disk; nothing was changed)'
+    >>> str(disk_full(RuntimeError("Transaction committed successfully ... path: /v/graph.lbug fd: 4 ... "
+    ...                            "Error: No space left on device"))).split(" (")[0]
+    'disk full: /v/graph.lbug'
     >>> disk_full(OSError(errno.ENOENT, "No such file")) is None
     True
     """
@@ -72,5 +75,8 @@ def disk_full(exc: BaseException) -> DiskFullError | None:
         return DiskFullError(f"disk full: {exc.filename}" if exc.filename else "disk full", hint=hint)
     text = str(exc)
     if "No space left on device" in text or "Disk quota exceeded" in text:
-        return DiskFullError("disk full", hint=hint)
+        import re
+
+        path = re.search(r"\bpath: (\S+)", text)  # LadybugDB names the file it could not write
+        return DiskFullError(f"disk full: {path.group(1)}" if path else "disk full", hint=hint)
     return None

@@ -82,8 +82,11 @@ def test_a_failed_write_mid_file_changes_nothing(tmp_path, store, ontology):
     write_demo_register(other, count=5, seed=9)
     with other.open("a", encoding="utf-8") as f:
         f.write(CASES_REGISTER.read_text("utf-8").splitlines()[1] + "\n")
-    with pytest.raises(StoreError, match=r"already exists|owned by both"):
+    with pytest.raises(StoreError, match=r"already loaded from another register") as err:
         load_register(store, other, ontology=ontology, part_rows=1)
+    # named by the user's file and row, never an internal temp file (issue 19)
+    assert err.value.where.startswith(f"{other}: row 7, 统一社会信用代码=")
+    assert "build-" not in str(err.value) and ".csv" not in str(err.value).replace(str(other), "")
     assert store.counts() == before
     load_register(store, CASES_REGISTER, ontology=ontology)  # the store still takes loads
     assert store.counts() == before
