@@ -102,6 +102,9 @@ class Article:
     unknown_qualifications: tuple[str, ...] = ()
     section: bool = False  # text under a heading kept whole (保障措施, 附则, a notice's body), not numbered
     last_line: int = 0  # 1-based line of its last text line (``line`` is its first)
+    # recognitions the ontology lacks, with spans (loaders.discovery.Candidate); their
+    # phrases are ``unknown_qualifications``
+    candidates: tuple[Any, ...] = ()
 
     @property
     def bureaus(self) -> tuple[str, ...]:

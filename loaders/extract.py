@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.curation import apply_curation, curation_path
+from loaders.discovery import discover
 from loaders.document import Article, Chapter, ExtractedDocument, ExtractWarning, Measure
 from loaders.gazetteer import Gazetteer, find_place
-from loaders.knowledge import Knowledge, candidate_qualifications, read_measure
+from loaders.knowledge import Knowledge, read_measure
 from loaders.metadata import read_metadata
 from loaders.sidecar import Sidecar, merge_metadata, read_sidecar, sidecar_path
 from loaders.structure import RawArticle, find_notes, granting_clauses, lines_of, note_segments, parse_structure
@@ -100,8 +101,10 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                     amounts=tuple(facts["amounts"]), assessment=facts["assessment"],
                     note=notes.index(note) if note else None,
                 ))
+        found = tuple(discover(know, a.text))  # recognitions the ontology lacks, for curators
         articles.append(Article(a.number, a.title, a.chapter, a.text, a.line, tuple(measures),
-                                tuple(dict.fromkeys(unknown)), tuple(candidate_qualifications(know, a.text)),
+                                tuple(dict.fromkeys(unknown)), tuple(dict.fromkeys(c.phrase for c in found)),
+                                candidates=found,
                                 section=a.section, last_line=a.last_line))
     chapters = tuple(
         Chapter(c.number, c.title, tuple(a.number for a in articles if a.chapter == c.number), c.line,

@@ -179,7 +179,15 @@ def _strip_levels(k: Knowledge, phrase: str) -> str:
 
 
 def candidate_qualifications(k: Knowledge, text: str) -> list[str]:
-    """Phrases that look like qualifications (获评X, X称号, 入选X, 纳入X目录) but match no concept."""
+    """Phrases that look like qualifications (获评X, X称号, 入选X, 纳入X目录) but match no
+    concept: the phrases of loaders.discovery (the dashboard's term finder uses this)."""
+    from loaders.discovery import discover  # here: discovery builds on this module
+
+    return list(dict.fromkeys(c.phrase for c in discover(k, text)))
+
+
+def _old_candidate_qualifications(k: Knowledge, text: str) -> list[str]:
+    """The cues before loaders.discovery, kept for comparison in tests of discovery."""
     known = k.qualifications.find(text)
     out = []
     for pattern in P.QUALIFICATION_CUES:

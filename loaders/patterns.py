@@ -67,14 +67,7 @@ RATIO = re.compile(r"(\d+(?:\.\d+)?)\s*[%％]")
 BASIS = re.compile(r"按(?:照)?(?:其)?(?:该企业)?((?:[\u4e00-\u9fff]|“|”){2,14}?)的?(?:一定比例|\d+(?:\.\d+)?\s*[%％])")
 AMOUNT_SUPPORT = re.compile(rf"{_NUM}(?:的)?(?:资金)?支持")
 
-# Phrases that name a qualification the ontology may lack (for curators).
-QUALIFICATION_CUES = (
-    re.compile(r"获评(.{2,24}?)(?:的|等|[，,、。；;])"),
-    re.compile(r"获得(.{2,24}?)(?:认定|称号|资质)"),
-    re.compile(r"入选(.{2,24}?)(?:名单|的|等|[，,、。；;])"),
-    re.compile(r"纳入(.{2,24}?)(?:目录|名录|库)"),
-    re.compile(r"认定的(.{2,16}?)(?:[，,、。；;]|给予)"),
-)
+# Phrases that name a qualification the ontology may lack (for curators): loaders/discovery.py.
 LEVEL_RUN_TAIL = r"(?:[、和及与,，]|及以上|以上)*"
 
 # Recognition in the same sentence: before a name (认定的/获得/入选…) or after it (经认定).

@@ -6,7 +6,7 @@ import hashlib
 
 from graph.records import Batch, NodeRecord, RelRecord
 from graph.store import GraphStore
-from loaders.document import ExtractedDocument, Measure
+from loaders.document import Article, ExtractedDocument, Measure
 from loaders.gazetteer import Gazetteer
 from ontology import Concept, Ontology, load_ontology
 
@@ -170,4 +170,23 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
                     rels.append(RelRecord(rtype, mid, concept.id, props))
             for name in m.bureaus:
                 rels.append(RelRecord("HANDLES", bureau(name), mid, {"lead": name in m.lead}))
+        _candidates(a, aid, did, nodes, rels)
     return Batch.of(did, nodes, rels)
+
+
+def _candidates(a: Article, aid: str, did: str, nodes: list[NodeRecord], rels: list[RelRecord]) -> None:
+    """Recognitions the ontology lacks (loaders.discovery) as provisional nodes of this
+    document, each linked from the measure whose span holds its mention (else from the
+    article), first mention only: a separate label, so eligibility and the saved queries
+    ignore them until a curator accepts them (``policykg curate``)."""
+    seen: set[tuple[str, str]] = set()
+    for c in a.candidates:
+        cid = stable_id("candidate", did, c.phrase)
+        nodes.append(NodeRecord("CandidateQualification", cid, {
+            "name": c.phrase, "kind_hint": c.kind_hint, "level": c.level, "document_id": did}))
+        seq = next((i for i, m in enumerate(a.measures, start=1) if m.start <= c.start and c.end <= m.end), None)
+        start, rtype = (f"{aid}-m{seq}", "MENTIONS_CANDIDATE") if seq else (aid, "ARTICLE_MENTIONS_CANDIDATE")
+        if (start, cid) not in seen:
+            seen.add((start, cid))
+            rels.append(RelRecord(rtype, start, cid, {"mention": a.text[c.start:c.end], "start": c.start,
+                                                      "end": c.end}))

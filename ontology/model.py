@@ -8,6 +8,7 @@ extractor's gazetteer.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,13 @@ from policykg.errors import OntologyError
 PKG = Namespace("https://policykg.org/ontology#")
 ONTOLOGY_DIR = Path(__file__).resolve().parent
 SHAPES_FILE = "shapes.ttl"
+# The curators' decisions (accepted recognitions, aliases, rejected phrases: Turtle written
+# by ``policykg curate`` and the /curate page), read after ontology/*.ttl. The folder is
+# POLICYKG_CURATION_DIR, else data/curation/ of the checkout. It is read here, not passed
+# in, because every reader of the ontology (loader, web app, schema, tests) must see the
+# same decisions, and they call load_ontology() without settings.
+CURATION_VARIABLE = "POLICYKG_CURATION_DIR"
+DEFAULT_CURATION_DIR = ONTOLOGY_DIR.parent / "data" / "curation"
 
 _DATATYPES = {
     XSD.string: "string",
@@ -110,6 +118,7 @@ class Ontology:
     rel_types: dict[str, RelType]
     schemes: dict[str, tuple[Concept, ...]]
     source_files: tuple[Path, ...]
+    rejected: frozenset[str] = frozenset()  # phrases a curator said name no recognition
 
     def node_type(self, label: str) -> NodeType:
         """The node type with graph label ``label``; OntologyError if unknown."""
@@ -152,10 +161,12 @@ def _one(g: Graph, subject: URIRef, predicate: URIRef) -> str | None:
     return None if value is None else str(value)
 
 
-def _read_graph(folder: Path) -> tuple[Graph, tuple[Path, ...]]:
+def _read_graph(folder: Path, curation_dir: Path | None = None) -> tuple[Graph, tuple[Path, ...]]:
     files = tuple(sorted(p for p in folder.glob("*.ttl") if p.name != SHAPES_FILE))
     if not files:
         raise OntologyError("no Turtle files found", where=str(folder))
+    if curation_dir is not None and curation_dir.is_dir():
+        files += tuple(sorted(curation_dir.glob("*.ttl")))
     g = Graph()
     for path in files:
         try:
@@ -206,9 +217,10 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
     )
 
 
-def read_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
-    """Parse every ``*.ttl`` in ``folder`` (except the SHACL shapes) into an Ontology."""
-    g, files = _read_graph(folder)
+def read_ontology(folder: Path = ONTOLOGY_DIR, curation_dir: Path | None = None) -> Ontology:
+    """Parse every ``*.ttl`` in ``folder`` (except the SHACL shapes), then those of
+    ``curation_dir`` (the curators' decisions), into an Ontology."""
+    g, files = _read_graph(folder, curation_dir)
     node_types: dict[str, NodeType] = {}
     for cls in sorted(g.subjects(RDF.type, OWL.Class)):
         label = _one(g, cls, PKG.graphLabel)
@@ -254,10 +266,29 @@ def read_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
         for p in nt.properties:
             if p.name == nt.key and p.datatype != "string":
                 raise OntologyError(f"{nt.label}.{p.name}: keys must be strings", where="ontology/")
-    return Ontology(node_types, rel_types, schemes, files)
+    rejected = frozenset(str(lbl) for r in g.subjects(RDF.type, PKG.RejectedCandidate)
+                         for lbl in g.objects(r, SKOS.prefLabel))
+    return Ontology(node_types, rel_types, schemes, files, rejected)
+
+
+def curation_folder(curation_dir: Path | None = None) -> Path:
+    """Where the curators' decisions live: ``curation_dir``, else POLICYKG_CURATION_DIR,
+    else data/curation/ beside ontology/."""
+    if curation_dir is not None:
+        return Path(curation_dir)
+    return Path(os.environ.get(CURATION_VARIABLE) or DEFAULT_CURATION_DIR)
+
+
+def load_ontology(folder: Path = ONTOLOGY_DIR, curation_dir: Path | None = None) -> Ontology:
+    """The ontology in ``folder`` with the decisions in ``curation_dir`` (default: see
+    :func:`curation_folder`), parsed once per process and again when a decision file
+    changes (so the next load after ``policykg curate accept`` sees it)."""
+    curation = curation_folder(curation_dir).resolve()
+    stamp = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(curation.glob("*.ttl"))) \
+        if curation.is_dir() else ()
+    return _load(Path(folder), curation, stamp)
 
 
 @lru_cache(maxsize=4)
-def load_ontology(folder: Path = ONTOLOGY_DIR) -> Ontology:
-    """The ontology in ``folder``, parsed once per process."""
-    return read_ontology(folder)
+def _load(folder: Path, curation: Path, stamp: tuple[tuple[str, int, int], ...]) -> Ontology:
+    return read_ontology(folder, curation)
