@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from loaders import patterns as P
+from loaders.bureaus import BureauResolver
 from loaders.curation import apply_curation, curation_path
 from loaders.discovery import discover
 from loaders.document import Article, Chapter, ExtractedDocument, ExtractWarning, Measure
-from loaders.gazetteer import Gazetteer, find_place
+from loaders.gazetteer import find_place
 from loaders.knowledge import Knowledge, read_measure
 from loaders.metadata import read_metadata
 from loaders.sidecar import Sidecar, merge_metadata, read_sidecar, sidecar_path
@@ -25,6 +27,16 @@ def _knowledge(ont: Ontology) -> Knowledge:
     if id(ont) not in _KNOWLEDGE:
         _KNOWLEDGE[id(ont)] = Knowledge.build(ont)
     return _KNOWLEDGE[id(ont)]
+
+
+_RESOLVERS: dict[int, BureauResolver] = {}
+
+
+def bureau_resolver(ont: Ontology) -> BureauResolver:
+    """The bureau resolver of ``ont``, built once."""
+    if id(ont) not in _RESOLVERS:
+        _RESOLVERS[id(ont)] = BureauResolver(ont)
+    return _RESOLVERS[id(ont)]
 
 
 def extract_file(path: Path, *, ontology: Ontology | None = None, title: str | None = None) -> ExtractedDocument:
@@ -67,7 +79,9 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     if sidecar is not None and sidecar.district:  # the publisher's page knows best
         named = find_place(ont, sidecar.district)
         district = named.label_zh if named else sidecar.district
-    bureaus = Gazetteer.build(ont, "bureaus")
+    if district is None and (m := P.DISTRICT_IN_TITLE.match(meta.title or "")):
+        district = m.group(1)  # a district no dataset knows: as the title names it
+    bureaus = bureau_resolver(ont)
     know = _knowledge(ont)
     warnings: list[ExtractWarning] = list(meta.warnings)
     seen: dict[int, int] = {}
@@ -82,9 +96,11 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
         for seg_start, seg_end, note in note_segments(a.text, notes):
             names, leads = [], []
             for written, lead in note.names if note else ():
-                concept = bureaus.resolve(written, district)
-                name = concept.label_zh if concept else written
-                if concept is None:
+                resolved = bureaus.resolve(written, district)
+                if resolved is None:
+                    continue  # 各相关单位, 各有关部门: not a bureau
+                name = resolved.name
+                if not resolved.known:
                     unknown.append(written)
                     warnings.append(ExtractWarning("bureau", written, f"line {a.line}: article {a.number}: "
                                                    f"bureau {written!r} is not in the ontology"))

@@ -96,14 +96,18 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
     for m in qual_matches:
         stated = k.levels_before(text, m.start)
         in_list = prev_end >= 0 and re.fullmatch(r"[、和及与]", text[prev_end:m.start]) is not None
-        if stated:
+        # a level word that opens the mention itself wins: 国家高新技术企业, 国家级专精特新“小巨人”企业
+        own = next((lv for w in k.level_labels if len(w) > 1 and m.mention.lstrip("“\"「").startswith(w)
+                    and (lv := k.canonical_level(w))), None)
+        if own:
+            level = own
+        elif stated:
             level = k.lowest(stated)
         elif in_list and previous_stated is not None:
             level = previous_stated  # an enumeration shares its level: 国家级、市级认定的孵化器、众创空间
-        else:  # a level word that opens the mention itself: 国家高新技术企业, 上海市…项目
-            level = next((lv for w in k.level_labels if len(w) > 1 and m.mention.startswith(w)
-                          and (lv := k.canonical_level(w))), None)
-        previous_stated = level if stated or (in_list and previous_stated is not None) else None
+        else:
+            level = None
+        previous_stated = level if own or stated or (in_list and previous_stated is not None) else None
         s, e = _shift(m, offset)
         found = Found(m.concept.label_zh, m.mention, s, e, level, m.concept.id)
         if all(q.name != found.name for q in quals):
@@ -165,37 +169,9 @@ def read_amounts(text: str) -> list[Amount]:
     return out
 
 
-def _strip_levels(k: Knowledge, phrase: str) -> str:
-    """Drop level words and 各级/各类 around a phrase: what is left names the thing."""
-    changed = True
-    while changed:
-        changed = False
-        for w in (*k.level_labels, "各级", "各类", "及以上", "以上"):
-            if len(w) > 1 and phrase.startswith(w):
-                phrase, changed = phrase[len(w):], True
-            if len(w) > 1 and phrase.endswith(w):
-                phrase, changed = phrase[: -len(w)], True
-    return phrase.strip("、和及与")
-
-
 def candidate_qualifications(k: Knowledge, text: str) -> list[str]:
     """Phrases that look like qualifications (获评X, X称号, 入选X, 纳入X目录) but match no
     concept: the phrases of loaders.discovery (the dashboard's term finder uses this)."""
     from loaders.discovery import discover  # here: discovery builds on this module
 
     return list(dict.fromkeys(c.phrase for c in discover(k, text)))
-
-
-def _old_candidate_qualifications(k: Knowledge, text: str) -> list[str]:
-    """The cues before loaders.discovery, kept for comparison in tests of discovery."""
-    known = k.qualifications.find(text)
-    out = []
-    for pattern in P.QUALIFICATION_CUES:
-        for m in pattern.finditer(text):
-            s, e = m.span(1)
-            if any(q.start < e and s < q.end for q in known):
-                continue
-            phrase = _strip_levels(k, m.group(1).strip("“”\"《》 "))
-            if len(phrase) >= 4 and not re.search(r"[的，,。；;、]", phrase) and phrase not in out:
-                out.append(phrase)
-    return out

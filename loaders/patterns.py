@@ -40,6 +40,9 @@ LIST_ITEM_MAX = 30
 # Titles of documents of the genre (a document that numbers nothing is read whole only then).
 GENRE_TITLE = re.compile(r"通知|办法|措施|意见|细则|规定|政策|方案|决定|公告")
 
+# The district a title names first (某市某区…措施): used only when no known place matches.
+DISTRICT_IN_TITLE = re.compile(r"^(?:[\u4e00-\u9fffA-Za-z]{1,3}市)?([\u4e00-\u9fffA-Za-z]{1,3}?(?:新区|区|县))")
+
 SENTENCE_END = re.compile(r"[。！？!?；;]")
 TITLE_DELIMITER = re.compile(r"^(.{2,18}?)[。：:]")
 

@@ -7,7 +7,6 @@ import hashlib
 from graph.records import Batch, NodeRecord, RelRecord
 from graph.store import GraphStore
 from loaders.document import Article, ExtractedDocument, Measure
-from loaders.gazetteer import Gazetteer
 from ontology import Concept, Ontology, load_ontology
 
 
@@ -97,7 +96,9 @@ def _amount_props(m: Measure) -> dict[str, object]:
 def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> Batch:
     """Nodes and relationships of one document, as one batch that replaces its previous load."""
     ont = ontology or load_ontology()
-    gaz = Gazetteer.build(ont, "bureaus")
+    from loaders.extract import bureau_resolver
+
+    resolver = bureau_resolver(ont)
     did = document_id(doc)
     nodes = [NodeRecord("PolicyDocument", did, {
         "title": doc.title, "doc_number": doc.doc_number, "issuer": doc.issuer,
@@ -126,17 +127,22 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
 
     def bureau(name: str) -> str:
         if name not in bureau_ids:
-            c = gaz.resolve(name, doc.district)
+            r = resolver.resolve(name, doc.district)
+            c = r.concept if r else None
+            t = r.type if r else None
+            typed = {"bureau_type": t.label_zh if t else None, "bureau_type_id": t.id if t else None}
             if c is not None:
                 bureau_ids[name] = c.id
                 nodes.append(NodeRecord("Bureau", c.id, {
                     "name": c.label_zh, "name_en": c.label_en, "full_name": c.full_name,
-                    "district": c.district, "known": True,
+                    "district": c.district, "known": True, **typed,
                 }))
-            else:
-                bid = stable_id("bureau", doc.district, name)
+            else:  # one node per (place, type) when the type is known, else per name as written
+                place = (r.place if r else None) or doc.district
+                bid = stable_id("bureau", place, t.id) if t else stable_id("bureau", doc.district, name)
                 bureau_ids[name] = bid
-                nodes.append(NodeRecord("Bureau", bid, {"name": name, "district": doc.district, "known": False}))
+                nodes.append(NodeRecord("Bureau", bid, {"name": name, "district": place,
+                                                        "known": t is not None, **typed}))
         return bureau_ids[name]
 
     for a in doc.articles:

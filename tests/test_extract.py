@@ -148,8 +148,8 @@ def test_other_numbering_and_note_styles():
     assert art2.measures[0].lead == ("区经委",)
     assert doc.effective_from == dt.date(2025, 3, 1)
     assert doc.effective_until == dt.date(2028, 2, 29)  # 2028 is a leap year
-    # an unknown district: names are kept as written and flagged
-    assert any("not in the ontology" in w.message for w in doc.warnings)
+    # a district no dataset knows: its bureaus resolve by type (区经委: economy and IT), none flagged
+    assert not [w for w in doc.warnings if w.field == "bureau"]
 
 
 def test_gb18030_file(tmp_path):

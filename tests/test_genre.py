@@ -132,3 +132,30 @@ def test_bad_files_one_line_error_nothing_written(tmp_path, name, content, messa
     assert len(res.output.strip().splitlines()[-1:]) == 1 and "Traceback" not in res.output
     assert message in res.output and name in res.output
     assert not (home / "embedded").exists()  # nothing was written
+
+
+INVENTED_DISTRICT = """X市Y区支持科技企业发展若干措施
+一、支持内容
+1.对新认定的高新技术企业，给予最高20万元奖励。（责任单位：Y区科委、区市场监督管理局、各相关单位）
+2.对获评专精特新企业的，给予贴息支持。（牵头单位：区科学技术委员会；配合单位：区星际航行局、各有关部门）
+3.对入驻园区的企业给予房租补贴。（责任单位：各镇街道）
+"""
+
+
+def test_bureaus_of_a_district_never_seen_resolve_by_type():
+    from loaders import document_batch
+
+    doc = extract_text(INVENTED_DISTRICT, source="invented.txt")
+    assert doc.district == "Y区"  # as the title names it: no dataset knows it
+    assert doc.articles[0].bureaus == ("Y区科委", "区市场监督管理局")  # no 各, no fragment
+    assert doc.articles[1].bureaus == ("区科学技术委员会", "区星际航行局")
+    assert doc.articles[2].bureaus == ()
+    assert [w.text for w in doc.warnings if w.field == "bureau"] == ["区星际航行局"]
+    nodes = {n.id: n.props for n in document_batch(doc).nodes if n.label == "Bureau"}
+    assert not any(p["name"].startswith("各") or len(p["name"]) < 2 for p in nodes.values())
+    known = [p for p in nodes.values() if p["known"]]
+    # Y区科委 and 区科学技术委员会 are one bureau (Y区, science and technology); market regulation
+    assert len(known) == 2 and {p["district"] for p in known} == {"Y区"}
+    assert len({p["bureau_type_id"] for p in known}) == 2 and all(p["bureau_type"] for p in known)
+    (unknown,) = [p for p in nodes.values() if not p["known"]]
+    assert unknown["name"] == "区星际航行局" and unknown.get("bureau_type") is None
