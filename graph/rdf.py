@@ -42,7 +42,7 @@ from graph.rdf_vocab import (
 )
 from graph.store import GraphStore, ReadResult
 from ontology import Ontology
-from ontology.model import ONTOLOGY_DIR, SHAPES_FILE
+from ontology.model import ONTOLOGY_DIR
 from policykg.errors import ParameterError
 
 FORMATS: dict[str, RdfFormat] = {
@@ -235,7 +235,7 @@ def result_ntriples(result: ReadResult, ontology: Ontology, base: str = DEFAULT_
 def ontology_ntriples(folder: Path = ONTOLOGY_DIR) -> Iterator[str]:
     """The ontology's own triples (classes, properties, concept schemes), to publish with data."""
     for path in sorted(folder.glob("*.ttl")):
-        if path.name != SHAPES_FILE:
+        if not path.name.startswith("shapes"):  # shapes.ttl, shapes_vocabulary.ttl: not the model
             yield serialize(parse(path=str(path), format=RdfFormat.TURTLE), None, RdfFormat.N_TRIPLES).decode()
 
 

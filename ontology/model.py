@@ -9,11 +9,13 @@ extractor's gazetteer.
 from __future__ import annotations
 
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from rdflib import Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from policykg.errors import OntologyError
@@ -102,6 +104,15 @@ class Concept:
     not_labels: tuple[str, ...] = ()
     needs_recognition: bool = False
     division_code: str | None = None
+    kind: str | None = None  # qualifications: notation of its kind (enterprise, platform, ...)
+    levels: tuple[str, ...] = ()  # qualifications: zh labels of the levels it exists at
+    issued_by: str | None = None  # qualifications: a bureau-type id, or the authority as text
+    validity_years: int | None = None  # qualifications: usual validity, where there is one
+    definition: str | None = None  # skos:definition@zh: when the concept applies
+    definition_en: str | None = None
+    bureau_type: str | None = None  # bureaus: id of their bureau type
+    name_patterns: tuple[str, ...] = ()  # bureau types: words that identify them in a name
+    division_level: str | None = None  # places: province, city, district or county
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -144,7 +155,7 @@ class Ontology:
         return {nt.scheme: nt for nt in self.node_types.values() if nt.scheme}
 
 
-def _label(g: Graph, subject: URIRef, lang: str, predicate: URIRef = RDFS.label) -> str:
+def _label(g: _Triples, subject: URIRef, lang: str, predicate: URIRef = RDFS.label) -> str:
     for obj in g.objects(subject, predicate):
         if isinstance(obj, Literal) and obj.language == lang:
             return str(obj)
@@ -156,27 +167,89 @@ def _local(iri: URIRef) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _one(g: Graph, subject: URIRef, predicate: URIRef) -> str | None:
+def _one(g: _Triples, subject: URIRef, predicate: URIRef) -> str | None:
     value = g.value(subject, predicate)
     return None if value is None else str(value)
 
 
-def _read_graph(folder: Path, curation_dir: Path | None = None) -> tuple[Graph, tuple[Path, ...]]:
-    files = tuple(sorted(p for p in folder.glob("*.ttl") if p.name != SHAPES_FILE))
+class _Triples:
+    """The few look-ups the model needs over the ontology's triples, indexed in plain dicts.
+
+    rdflib's Graph costs most of the load time of a vocabulary this size (hashing, contexts);
+    the model only asks for objects, subjects, one value and membership.
+    """
+
+    def __init__(self) -> None:
+        self._sp: dict[tuple, list] = defaultdict(list)
+        self._po: dict[tuple, list] = defaultdict(list)
+        self._spo: set[tuple] = set()
+
+    def add(self, s: object, p: object, o: object) -> None:
+        """Add one triple (duplicates ignored)."""
+        if (s, p, o) in self._spo:
+            return
+        self._spo.add((s, p, o))
+        self._sp[(s, p)].append(o)
+        self._po[(p, o)].append(s)
+
+    def objects(self, s: object, p: object) -> list:
+        """Objects of (s, p, ?)."""
+        return self._sp.get((s, p), [])
+
+    def subjects(self, p: object, o: object) -> list:
+        """Subjects of (?, p, o)."""
+        return self._po.get((p, o), [])
+
+    def value(self, s: object, p: object) -> object | None:
+        """One object of (s, p, ?), or None."""
+        found = self._sp.get((s, p))
+        return found[0] if found else None
+
+    def __contains__(self, triple: tuple) -> bool:
+        return triple in self._spo
+
+    def __len__(self) -> int:
+        return len(self._spo)
+
+
+def _read_graph(folder: Path, curation_dir: Path | None = None) -> tuple[_Triples, tuple[Path, ...]]:
+    files = tuple(sorted(p for p in folder.glob("*.ttl") if not p.name.startswith("shapes")))
     if not files:
         raise OntologyError("no Turtle files found", where=str(folder))
-    if curation_dir is not None and curation_dir.is_dir():
-        files += tuple(sorted(curation_dir.glob("*.ttl")))
-    g = Graph()
+    curation = curation_folder(curation_dir)
+    if curation.is_dir():
+        files = (*files, *sorted(curation.glob("*.ttl")))
+    g = _Triples()
+    terms: dict[object, URIRef | Literal | BNode] = {}
+
+    def term(x: object) -> URIRef | Literal | BNode:
+        hit = terms.get(x)
+        if hit is None:
+            hit = terms[x] = _rdflib_term(x)
+        return hit
+
     for path in files:
-        try:
-            g.parse(path, format="turtle")
-        except Exception as exc:  # rdflib raises several parser error types
+        try:  # pyoxigraph parses several times faster than rdflib's Turtle parser
+            quads = list(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE))
+        except SyntaxError as exc:
             raise OntologyError(f"cannot parse Turtle: {exc}", where=str(path)) from exc
+        for q in quads:
+            g.add(term(q.subject), term(q.predicate), term(q.object))
     return g, files
 
 
-def _properties_of(g: Graph, domain: URIRef) -> tuple[Prop, ...]:
+def _rdflib_term(x: object) -> URIRef | Literal | BNode:
+    if isinstance(x, ox.NamedNode):
+        return URIRef(x.value)
+    if isinstance(x, ox.BlankNode):
+        return BNode(x.value)
+    if x.language:
+        return Literal(x.value, lang=x.language)
+    datatype = x.datatype.value
+    return Literal(x.value) if datatype == str(XSD.string) else Literal(x.value, datatype=URIRef(datatype))
+
+
+def _properties_of(g: _Triples, domain: URIRef) -> tuple[Prop, ...]:
     props = []
     for prop in sorted(g.subjects(RDFS.domain, domain)):
         if (prop, RDF.type, OWL.DatatypeProperty) not in g:
@@ -185,19 +258,46 @@ def _properties_of(g: Graph, domain: URIRef) -> tuple[Prop, ...]:
     return tuple(props)
 
 
-def _datatype_prop(g: Graph, prop: URIRef) -> Prop:
+def _datatype_prop(g: _Triples, prop: URIRef) -> Prop:
     rng = g.value(prop, RDFS.range)
     if rng not in _DATATYPES:
         raise OntologyError(f"property {_local(prop)} has unsupported range {rng}", where="ontology/")
     return Prop(_local(prop), _DATATYPES[rng], _label(g, prop, "zh"), _label(g, prop, "en"))
 
 
-def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
+def _zh_values(g: _Triples, c: URIRef, predicate: URIRef) -> tuple[str, ...]:
+    return tuple(sorted(str(o) for o in g.objects(c, predicate) if getattr(o, "language", None) == "zh"))
+
+
+def _issuer(g: _Triples, c: URIRef) -> str | None:
+    value = g.value(c, PKG.issuedBy)
+    if value is None:
+        return None
+    return _local(value) if isinstance(value, URIRef) else str(value)
+
+
+def _validity(g: _Triples, c: URIRef) -> int | None:
+    value = g.value(c, PKG.validityYears)
+    if value is None:
+        return None
+    try:
+        years = int(value)
+    except (TypeError, ValueError):
+        years = 0
+    if years <= 0 or str(years) != str(value):
+        raise OntologyError(f"{_local(c)}: validityYears must be a positive integer, got {value!r}",
+                            where="ontology/qualifications.ttl")
+    return years
+
+
+def _concept(g: _Triples, c: URIRef, scheme: str) -> Concept:
     district_iri = g.value(c, PKG.inDistrict)
     district = _label(g, district_iri, "zh", SKOS.prefLabel) if district_iri else None
     alts = sorted(str(o) for o in g.objects(c, SKOS.altLabel) if getattr(o, "language", None) == "zh")
     level_iri = g.value(c, PKG.defaultLevel)
     rank = g.value(c, PKG.rank)
+    kind_iri = g.value(c, PKG.qualificationKind)
+    type_iri = g.value(c, PKG.bureauType)
     return Concept(
         id=_local(c),
         iri=str(c),
@@ -214,6 +314,16 @@ def _concept(g: Graph, c: URIRef, scheme: str) -> Concept:
         not_labels=tuple(sorted(str(o) for o in g.objects(c, PKG.notLabel))),
         needs_recognition=bool(g.value(c, PKG.needsRecognition)),
         division_code=_one(g, c, PKG.divisionCode),
+        kind=_one(g, kind_iri, SKOS.notation) if kind_iri is not None else None,
+        levels=tuple(_label(g, lv, "zh", SKOS.prefLabel) for lv in
+                     sorted(g.objects(c, PKG.existsAtLevel), key=lambda lv: -int(g.value(lv, PKG.rank) or 0))),
+        issued_by=_issuer(g, c),
+        validity_years=_validity(g, c),
+        definition=_label(g, c, "zh", SKOS.definition) or None,
+        definition_en=_label(g, c, "en", SKOS.definition) or None,
+        bureau_type=_local(type_iri) if type_iri is not None else None,
+        name_patterns=_zh_values(g, c, PKG.namePattern),
+        division_level=_one(g, c, PKG.divisionLevel),
     )
 
 
@@ -262,6 +372,9 @@ def read_ontology(folder: Path = ONTOLOGY_DIR, curation_dir: Path | None = None)
         name = _local(scheme)
         members = sorted(g.subjects(SKOS.inScheme, scheme))
         schemes[name] = tuple(_concept(g, c, name) for c in members)
+    from ontology.places import build_places  # here: places.py imports Concept from this module
+
+    schemes["places"] = build_places(schemes.get("places", ()))
     for nt in node_types.values():
         for p in nt.properties:
             if p.name == nt.key and p.datatype != "string":
