@@ -648,9 +648,10 @@ def check_serving_host(host: str, settings: Settings) -> None:
 
 def _register_extensions() -> None:
     """Command groups that live in their own modules (kept small, one idea each)."""
-    from policykg import cli_rdf
+    from policykg import cli_curate, cli_rdf
 
     cli_rdf.register(main)
+    cli_curate.register(main)
 
 
 _register_extensions()
