@@ -95,9 +95,12 @@ class EmbeddedStore:
             self._rebuild([], removed_all=True)
 
     # --- reading -------------------------------------------------------------------------
-    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
-        """Run ``cypher`` on a read-only connection; writes are refused by the database."""
-        return _run_read(self._connection(), cypher, params, timeout_s)
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0,
+             max_rows: int | None = None) -> ReadResult:
+        """Run ``cypher`` on a read-only connection; writes are refused by the database.
+        LadybugDB interrupts the query after ``timeout_s``; with ``max_rows``, at most
+        ``max_rows + 1`` rows are fetched (one more says that there were more)."""
+        return _run_read(self._connection(), cypher, params, timeout_s, max_rows)
 
     @contextmanager
     def snapshot(self, *, timeout_s: float = 30.0) -> Iterator[Reader]:
@@ -349,12 +352,19 @@ def _copy(conn: ladybug.Connection, table: str, path: Path) -> None:
                         where=f"embedded store, table {table}") from exc
 
 
-def _run_read(conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None, timeout_s: float) -> ReadResult:
-    conn.set_query_timeout(int(timeout_s * 1000))
+def _run_read(conn: ladybug.Connection, cypher: str, params: dict[str, Any] | None, timeout_s: float,
+              max_rows: int | None = None) -> ReadResult:
+    conn.set_query_timeout(max(1, int(timeout_s * 1000)))
     try:
         result = conn.execute(cypher, params or {})
         columns = result.get_column_names()
-        raw_rows = result.get_all()
+        if max_rows is None:
+            raw_rows = result.get_all()
+        else:
+            raw_rows = []
+            while len(raw_rows) <= max_rows and result.has_next():
+                raw_rows.append(result.get_next())
+            result.close()
     except RuntimeError as exc:
         raise StoreError(str(exc).strip(), where="embedded store") from exc
     return _convert(columns, raw_rows, lambda refs: _lookup_ids(conn, refs))

@@ -436,7 +436,16 @@ def _conf_text(home: Path, lib: Path, port: int, extra: Mapping[str, str]) -> st
         "server.directories.logs": str(home / "logs"),
         "server.directories.run": str(home / "run"),
         "server.directories.plugins": str(home / "plugins"),
+        # LOAD CSV: a dedicated, empty import folder, and file URLs switched off altogether.
+        # (Neo4j 5.26 Community has no setting against http(s) URLs: Enterprise's LOAD
+        # privilege does that; queries.readonly refuses LOAD in every query we run.)
         "server.directories.import": str(home / "import"),
+        "dbms.security.allow_csv_import_from_file_urls": "false",
+        # No plugin procedure gets unrestricted access to the database internals (the
+        # plugins folder is private and empty; this is also the default, stated so).
+        "dbms.security.procedures.unrestricted": "",
+        # An unknown or misspelt setting stops the server instead of being ignored.
+        "server.config.strict_validation.enabled": "true",
         "server.default_listen_address": HOST,
         "server.default_advertised_address": HOST,
         "server.bolt.enabled": "true",

@@ -12,7 +12,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import groupby
+from itertools import groupby, islice
 from operator import itemgetter
 from typing import Any
 
@@ -183,11 +183,15 @@ class Neo4jStore:
             raise lost_connection(exc, self.uri, writing=True) from exc
         self._replan_after(written)
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
-        """Run ``cypher`` in a read transaction with a timeout (retried by the driver)."""
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0,
+             max_rows: int | None = None) -> ReadResult:
+        """Run ``cypher`` in a READ transaction (READ-mode session, ``execute_read``: the
+        server refuses writes) that the server ends after ``timeout_s``; retried by the
+        driver. With ``max_rows``, at most ``max_rows + 1`` rows are fetched and the rest
+        is discarded on the server (one more says that there were more)."""
         @neo4j.unit_of_work(timeout=timeout_s)
         def work(tx: neo4j.ManagedTransaction) -> ReadResult:
-            return _run_read(tx, cypher, params)
+            return _run_read(tx, cypher, params, max_rows)
 
         with self._errors():
             with self._session(neo4j.READ_ACCESS) as s:
@@ -451,9 +455,11 @@ def _run_chunks(tx: neo4j.ManagedTransaction, cypher: str, rows: list[Any], chun
 
 
 def _run_read(tx: neo4j.ManagedTransaction | neo4j.Transaction, cypher: str,
-              params: dict[str, Any] | None) -> ReadResult:
+              params: dict[str, Any] | None, max_rows: int | None = None) -> ReadResult:
     res = tx.run(cypher, params or {})
-    columns, raw = list(res.keys()), [list(rec.values()) for rec in res]
+    columns, raw = list(res.keys()), [list(rec.values()) for rec in islice(res, None if max_rows is None
+                                                                            else max_rows + 1)]
+    res.consume()  # DISCARD the rest on the server (a later run in this transaction would buffer it)
 
     def lookup(element_ids: set[str]) -> dict[str, str]:
         found = tx.run("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS e, n.id AS id",

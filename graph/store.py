@@ -106,8 +106,11 @@ class GraphStore(Protocol):
         ``write_many`` would get), and if the iterator raises, nothing is written and the
         exception propagates."""
 
-    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0) -> ReadResult:
-        """Run a read-only query and return plain rows and graph elements."""
+    def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0,
+             max_rows: int | None = None) -> ReadResult:
+        """Run a read-only query and return plain rows and graph elements; the database
+        cancels it after ``timeout_s``; with ``max_rows``, at most ``max_rows + 1`` rows are
+        fetched (so a caller can say "more than max_rows")."""
 
     def snapshot(self, *, timeout_s: float = 30.0) -> AbstractContextManager[Reader]:
         """Several reads in one read-only transaction: they see the same data, and a

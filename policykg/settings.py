@@ -77,6 +77,11 @@ class Settings:
     shacl_max_triples: int = 200_000
     shacl_timeout_s: int = 300
     dashboard_wait_s: int = 60
+    # The admin Cypher box's budgets: the most rows it fetches (POLICYKG_ADMIN_MAX_ROWS; it
+    # says "more than N" beyond) and the seconds after which the database cancels a query
+    # (POLICYKG_ADMIN_TIMEOUT_S).
+    admin_max_rows: int = 500
+    admin_timeout_s: int = 30
     admin_token: str | None = field(default=None, repr=False)
     secret_key: str | None = field(default=None, repr=False)
     limits: Limits = field(default_factory=Limits)
@@ -126,6 +131,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         shacl_max_triples=_positive_int(env, "POLICYKG_SHACL_MAX_TRIPLES", 200_000),
         shacl_timeout_s=_positive_int(env, "POLICYKG_SHACL_TIMEOUT", 300),
         dashboard_wait_s=_positive_int(env, "POLICYKG_DASHBOARD_WAIT", 60),
+        admin_max_rows=_positive_int(env, "POLICYKG_ADMIN_MAX_ROWS", 500),
+        admin_timeout_s=_positive_int(env, "POLICYKG_ADMIN_TIMEOUT_S", 30),
         admin_token=env.get("POLICYKG_ADMIN_TOKEN") or None,
         secret_key=env.get("POLICYKG_SECRET_KEY") or None,
         limits=load_limits(env),

@@ -332,3 +332,160 @@ def test_query_run_refuses_a_deployment_file_with_the_exploit(tmp_path, secret_f
     assert res.exit_code != 0
     assert "clause 'LOAD FROM' is not allowed" in res.output and str(extra / "steal.yaml") in res.output
     assert SECRET not in res.output
+
+
+# --- the admin box and the saved-query pages, end to end ------------------------------------
+
+TOKEN = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module")
+def embedded_home(tmp_path_factory, ontology, policy_batches):
+    from graph.embedded_store import EmbeddedStore
+
+    home = tmp_path_factory.mktemp("readonly-home")
+    store = EmbeddedStore(home / "embedded", ontology)
+    store.write_many(policy_batches)
+    store.close()
+    return home
+
+
+@pytest.fixture(params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def admin_app(request, embedded_home, tmp_path):
+    """An app with the admin box on, on this backend (Neo4j: the session's server, loaded)."""
+    from policykg.settings import Settings
+    from webviz import create_app
+
+    if request.param == "embedded":
+        settings = Settings(home=embedded_home, admin_token=TOKEN, admin_max_rows=20, admin_timeout_s=2)
+    else:
+        request.getfixturevalue("loaded_stores")
+        server = request.getfixturevalue("neo4j_server")
+        settings = Settings(home=tmp_path, backend="neo4j", neo4j_uri=server["uri"], neo4j_user=server["user"],
+                            neo4j_password=server["password"], neo4j_database=server["database"],
+                            admin_token=TOKEN, admin_max_rows=20, admin_timeout_s=2)
+    app = create_app(settings)
+    app.backend = request.param
+    yield app
+    app.extensions["policykg"].close()
+
+
+def _signed_in(app):
+    client = app.test_client()
+    html = client.get("/admin/cypher").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    r = client.post("/admin/cypher", data={"cypher": "RETURN 1 AS one", "token": TOKEN, "csrf_token": csrf})
+    assert r.status_code == 200
+    return client, csrf
+
+
+def _admin_error(html: str) -> str:
+    m = re.search(r'id="admin-error"[^>]*><p>(.*?)</p>', html, re.S)
+    return m.group(1) if m else ""
+
+
+def _audit_lines(app) -> int:
+    log = app.extensions["policykg"].settings.audit_log
+    return log.read_text("utf-8").count("\n") if log.exists() else 0
+
+
+def test_admin_box_refuses_the_exploit_and_reads_nothing(admin_app, secret_file):
+    client, csrf = _signed_in(admin_app)
+    if admin_app.backend == "embedded":
+        exploit = f"WITH '//' AS a LOAD FROM '{secret_file}' (header=false) RETURN * //'"
+    else:
+        exploit = f"WITH '//' AS a LOAD CSV FROM 'file://{secret_file}' AS r RETURN * //'"
+    before = _audit_lines(admin_app)
+    r = client.post("/admin/cypher?lang=en", data={"cypher": exploit, "csrf_token": csrf})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    assert "clause &#39;LOAD" in _admin_error(html) and "is not allowed" in _admin_error(html)
+    assert SECRET not in html and 'id="admin-table"' not in html
+    assert _audit_lines(admin_app) == before  # nothing ran
+    for text in ("TERMINATE TRANSACTIONS 'neo4j-transaction-1'", "SHOW USERS", "SHOW SETTINGS",
+                 "LOAD CSV FROM 'http://127.0.0.1:9/x.csv' AS row RETURN row"):
+        r = client.post("/admin/cypher?lang=en", data={"cypher": text, "csrf_token": csrf})
+        assert r.status_code == 400 and "is not allowed" in _admin_error(r.get_data(as_text=True)), text
+    assert _audit_lines(admin_app) == before
+
+
+def test_admin_box_budgets(admin_app):
+    client, csrf = _signed_in(admin_app)
+    # rows: 20 shown, "more than 20", the rest never fetched
+    r = client.post("/admin/cypher?lang=en", data={"cypher": "UNWIND range(1, 5000) AS i RETURN i",
+                                                   "csrf_token": csrf})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'data-more="true"' in html
+    assert "More than 20 rows: showing the first 20" in html and html.count("<tr>") == 21
+    # an unbounded variable-length pattern: refused before it runs
+    r = client.post("/admin/cypher?lang=en", data={"cypher": "MATCH p = (a)-[*]-(b) RETURN count(p) AS n",
+                                                   "csrf_token": csrf})
+    assert r.status_code == 400 and "has no upper bound" in _admin_error(r.get_data(as_text=True))
+    r = client.post("/admin/cypher?lang=en", data={"cypher": "MATCH p = (a)-[*1..9]-(b) RETURN count(p) AS n",
+                                                   "csrf_token": csrf})
+    assert r.status_code == 400 and "at most 6" in _admin_error(r.get_data(as_text=True))
+    # time: a long query is cancelled by the database and reported as such
+    slow = ("UNWIND range(1, 3000) AS i UNWIND range(1, 3000) AS j UNWIND range(1, 3000) AS k "
+            "WITH i * j + k AS x WHERE x % 7 = 3 RETURN count(x) AS n")
+    r = client.post("/admin/cypher?lang=en", data={"cypher": slow, "csrf_token": csrf})
+    assert r.status_code == 400
+    assert "ran over 2 s and the database cancelled it" in _admin_error(r.get_data(as_text=True))
+
+
+def test_store_reads_stop_at_the_row_budget_and_the_time_limit(store):
+    result = store.read("UNWIND range(1, 100000) AS i RETURN i", max_rows=10)
+    assert [row[0] for row in result.rows] == list(range(1, 12))  # max_rows + 1: "more than 10"
+    assert len(store.read("UNWIND range(1, 30) AS i RETURN i").rows) == 30  # no budget: all rows
+    from policykg.errors import StoreError
+
+    with pytest.raises(StoreError):
+        store.read("UNWIND range(1, 3000) AS i UNWIND range(1, 3000) AS j UNWIND range(1, 3000) AS k "
+                   "WITH i * j + k AS x WHERE x % 7 = 3 RETURN count(x) AS n", timeout_s=1)
+    assert store.read("RETURN 1 AS one").rows == [[1]]  # the store is still usable
+
+
+def test_out_of_range_int_is_a_400_not_a_500(embedded_home):
+    from policykg.settings import Settings
+    from webviz import create_app
+
+    app = create_app(Settings(home=embedded_home))
+    try:
+        client = app.test_client()
+        r = client.get("/api/queries/bureaus-of-article", query_string={"number": "99999999999999999999999"})
+        body = r.get_json()
+        assert r.status_code == 400 and body["where"] == "parameter number" and "out of range" in body["error"]
+        r = client.get("/queries/bureaus-of-article", query_string={"number": "-99999999999999999999999",
+                                                                    "lang": "en"})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 400 and "out of range" in html and "pybind" not in html and "Traceback" not in html
+        assert client.get("/api/queries/bureaus-of-article",
+                          query_string={"number": str(2**63 - 1)}).status_code == 200
+    finally:
+        app.extensions["policykg"].close()
+
+
+@pytest.mark.neo4j
+def test_neo4j_refuses_load_csv_from_its_import_folder_through_the_read_path(neo4j_store, neo4j_server):
+    """Even if a LOAD CSV got past the check, the managed server reads no file: file URLs
+    are off (a file put in its own import folder is not read either)."""
+    import neo4j
+
+    from policykg.errors import StoreError
+
+    driver = neo4j.GraphDatabase.driver(neo4j_server["uri"], auth=(neo4j_server["user"], neo4j_server["password"]))
+    with driver.session() as s:
+        rows = {r["name"]: r["value"] for r in s.run(
+            "SHOW SETTINGS YIELD name, value WHERE name IN ['server.directories.import', "
+            "'dbms.security.allow_csv_import_from_file_urls'] RETURN name, value")}
+    driver.close()
+    assert rows["dbms.security.allow_csv_import_from_file_urls"] == "false"
+    from pathlib import Path
+
+    imports = Path(rows["server.directories.import"])
+    marker = imports / "marker.csv"
+    marker.write_text(f"{SECRET},1\n", "utf-8")
+    try:
+        with pytest.raises(StoreError, match="allow_csv_import_from_file_urls"):
+            neo4j_store.read("LOAD CSV FROM 'file:///marker.csv' AS row RETURN row")
+    finally:
+        marker.unlink()

@@ -11,13 +11,21 @@ not exist). When on:
   try again until the oldest of them is WINDOW_S old: 429 (so guessing is slow even
   against a short token; the right token also waits, a cost for an officer who mistyped).
 - every POST carries the session's CSRF token (webviz.csrf); without it: 400.
-- the query must pass the saved-query library's read-only check (no CREATE, MERGE, SET,
-  DELETE, CALL, LOAD CSV, ...: ``queries.definition.check_read_only``), then runs through
-  ``store.read`` with the web time limit: a read-only LadybugDB connection or a Neo4j read
+- the query must pass the saved-query library's read-only check (a tokenizer and an
+  allow-list of clauses: ``queries.readonly``; CREATE, SET, CALL, LOAD, SHOW, TERMINATE ...
+  are refused with the clause named), and every variable-length pattern needs an upper
+  bound of at most ``MAX_HOPS`` hops (``-[*]-`` or ``-[*2..]-`` can fill the memory). It
+  then runs through ``store.read`` on a read-only LadybugDB connection or in a Neo4j READ
   transaction, so a write is refused twice.
-- the result is an escaped table of at most MAX_ROWS rows; each run is appended to the
-  audit log like a saved query's (user ``web-admin``, query ``admin-cypher``, the text as
-  its parameter).
+- budgets (``policykg.settings``): the database cancels the query after
+  ``POLICYKG_ADMIN_TIMEOUT_S`` seconds (Neo4j: the transaction timeout; LadybugDB: the
+  connection's query timeout), and at most ``POLICYKG_ADMIN_MAX_ROWS`` + 1 rows are
+  fetched; beyond, the page says "more than N" and the rest is never read. Neo4j 5
+  Community has no per-transaction memory limit (``db.memory.transaction.max`` is server
+  wide and would also cap loads), so memory is bounded by the row budget, the hop cap and
+  the server's own transaction memory pool.
+- the result is an escaped table; each run is appended to the audit log like a saved
+  query's (user ``web-admin``, query ``admin-cypher``, the text as its parameter).
 """
 
 from __future__ import annotations
@@ -38,16 +46,15 @@ from graph import ReadResult
 from policykg.errors import QueryDefinitionError, StoreError
 from queries import append_audit
 from queries.definition import check_read_only
+from queries.readonly import MAX_HOPS, ReadOnlyError, check_bounded_paths
 from webviz.context import require_store, state
 from webviz.csrf import check_csrf
 from webviz.i18n import current_lang, msg
-from webviz.querylib import WEB_TIMEOUT_S
 from webviz.results import table_rows
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
 
 MAX_CYPHER = 5000  # characters
-MAX_ROWS = 500  # rows shown; the count says how many there were
 ADMIN_USER = "web-admin"
 AUDIT_QUERY = "admin-cypher"
 SESSION_KEY = "admin"
@@ -139,12 +146,23 @@ def _nav() -> dict[str, object]:
 
 def _page(token: str, text: str = "", *, error: str | None = None, result: ReadResult | None = None,
           status: int = 200) -> tuple[str, int]:
+    settings = state().settings
+    max_rows = settings.admin_max_rows
     html = render_template(
         "admin_cypher.html", cypher=text, error=error, signed_in=signed_in(token), max_cypher=MAX_CYPHER,
-        columns=result.columns if result else [], rows=table_rows(result, MAX_ROWS) if result else [],
-        total=len(result.rows) if result else 0, ran=result is not None,
+        columns=result.columns if result else [], rows=table_rows(result, max_rows) if result else [],
+        total=min(len(result.rows), max_rows) if result else 0, ran=result is not None,
+        more=result is not None and len(result.rows) > max_rows, max_rows=max_rows,
+        timeout_s=settings.admin_timeout_s,
     )
     return html, status
+
+
+def _timed_out(message: str) -> bool:
+    """True if a store error says the database cancelled the query for its time limit
+    (LadybugDB: "Interrupted."; Neo4j: TransactionTimedOut, "terminated")."""
+    lowered = message.lower()
+    return any(word in lowered for word in ("interrupted", "timed out", "timedout", "terminated"))
 
 
 @admin.route("/cypher", methods=["GET", "POST"])
@@ -176,14 +194,16 @@ def cypher() -> tuple[str, int]:
         return _page(token, text[:MAX_CYPHER], error=msg("admin_too_long", n=MAX_CYPHER), status=400)
     try:
         check_read_only(text, where="admin Cypher box")
-    except QueryDefinitionError as exc:
-        return _page(token, text, error=f"{msg('admin_refused')}: {exc.message}", status=400)
+        check_bounded_paths(text, MAX_HOPS)
+    except (QueryDefinitionError, ReadOnlyError) as exc:
+        return _page(token, text, error=f"{msg('admin_refused')}: {getattr(exc, 'message', exc)}", status=400)
     store = require_store()
-    try:
-        result = store.read(text, {}, timeout_s=WEB_TIMEOUT_S)
-    except StoreError as exc:
-        return _page(token, text, error=f"{msg('admin_failed')}: {exc.message}", status=400)
     st = state()
+    try:
+        result = store.read(text, {}, timeout_s=st.settings.admin_timeout_s, max_rows=st.settings.admin_max_rows)
+    except StoreError as exc:
+        reason = msg("admin_timeout", s=st.settings.admin_timeout_s) if _timed_out(exc.message) else exc.message
+        return _page(token, text, error=f"{msg('admin_failed')}: {reason}", status=400)
     append_audit(st.settings.audit_log, user=ADMIN_USER, query=AUDIT_QUERY, params={"cypher": text},
                  backend=store.backend, data_version=st.cache.version(store), result=result)
     return _page(token, text, result=result)

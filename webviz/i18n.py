@@ -147,8 +147,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_nav": "Cypher",
         "admin_heading": "管理员查询（只读 Cypher）",
         "admin_intro": ("仅供管理人员使用：输入只读 Cypher 查询，结果以表格显示。"
-                        "含写入或调用子句（CREATE、MERGE、SET、DELETE、CALL 等）的查询会被拒绝；"
-                        "每次运行都记入审计日志。"),
+                        "只允许 MATCH、OPTIONAL MATCH、WITH、WHERE、UNWIND、RETURN、ORDER BY、SKIP、LIMIT、UNION；"
+                        "其他子句（CREATE、SET、DELETE、CALL、LOAD、SHOW 等）会被拒绝；"
+                        "可变长路径须有不超过 6 步的上限；"
+                        "每次最多读取 {rows} 行、运行 {s} 秒；每次运行都记入审计日志。"),
         "admin_token": "管理令牌",
         "admin_signed_in": "已验证管理令牌（本次会话有效）。",
         "admin_sign_out": "退出",
@@ -160,7 +162,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_too_long": "查询过长（超过 {n} 个字符）。",
         "admin_refused": "已拒绝",
         "admin_failed": "查询失败",
-        "admin_rows_capped": "仅显示前 {shown} 行（共 {total} 行）。",
+        "admin_rows_more": "结果超过 {n} 行：仅显示前 {n} 行，其余未读取。请加上 LIMIT 或缩小查询范围。",
+        "admin_row_count_more": "超过 {n} 行",
+        "admin_timeout": "查询超过 {s} 秒，已被数据库取消。请缩小查询范围（例如加上 LIMIT 或更具体的条件）。",
         "csrf_failed": "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。",
         # --- end explore ---
         # --- dashboard: charts, network analysis, data quality ---
@@ -421,9 +425,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "no_such_node": "No such node",
         "admin_nav": "Cypher",
         "admin_heading": "Officer's query box (read-only Cypher)",
-        "admin_intro": ("For officers only: run a read-only Cypher query and see the result as a table. Queries with "
-                        "write or call clauses (CREATE, MERGE, SET, DELETE, CALL, ...) are refused; every run is "
-                        "written to the audit log."),
+        "admin_intro": ("For officers only: run a read-only Cypher query and see the result as a table. Only MATCH, "
+                        "OPTIONAL MATCH, WITH, WHERE, UNWIND, RETURN, ORDER BY, SKIP, LIMIT and UNION are allowed; "
+                        "any other clause (CREATE, SET, DELETE, CALL, LOAD, SHOW, ...) is refused, and a "
+                        "variable-length path needs an upper bound of at most 6 hops. A run reads at most {rows} "
+                        "rows for at most {s} s; every run is written to the audit log."),
         "admin_token": "Admin token",
         "admin_signed_in": "Admin token accepted (for this session).",
         "admin_sign_out": "Sign out",
@@ -435,7 +441,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_too_long": "The query is too long (over {n} characters).",
         "admin_refused": "Refused",
         "admin_failed": "The query failed",
-        "admin_rows_capped": "Showing the first {shown} of {total} rows.",
+        "admin_rows_more": ("More than {n} rows: showing the first {n}; the rest was not read. Add a LIMIT or narrow "
+                            "the query."),
+        "admin_row_count_more": "more than {n} rows",
+        "admin_timeout": ("The query ran over {s} s and the database cancelled it. Narrow it (a LIMIT, or a more "
+                          "specific condition)."),
         "csrf_failed": ("The form has expired or came from elsewhere (CSRF check failed); "
                         "reload the page and try again."),
         # --- end explore ---
