@@ -16,6 +16,7 @@ from webviz import csrf, i18n
 from webviz.admin import admin
 from webviz.api import api
 from webviz.context import EXTENSION, WebState
+from webviz.curate import curate
 from webviz.dashboard import dashboard
 from webviz.enterprises import enterprise_pages
 from webviz.errors import register_error_handlers
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(dashboard)
     app.register_blueprint(api)
     app.register_blueprint(admin)
+    app.register_blueprint(curate)
     app.register_blueprint(exports)
     register_error_handlers(app)
     app.after_request(_security_headers)

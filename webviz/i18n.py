@@ -166,6 +166,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "admin_row_count_more": "超过 {n} 行",
         "admin_timeout": "查询超过 {s} 秒，已被数据库取消。请缩小查询范围（例如加上 LIMIT 或更具体的条件）。",
         "csrf_failed": "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。",
+        # --- curation of candidate qualifications (/curate) ---
+        "curate_heading": "候选资质审定",
+        "curate_intro": ("文中按“获评、认定为、入选……名单”等提示发现、但本体尚未收录的资质。可接受为新资质、"
+                         "作为已有资质的别名，或否决；决定写入 data/curation，下次加载时生效。"),
+        "curate_none": "图谱中没有候选资质。",
+        "curate_phrase": "候选短语", "curate_count": "次数", "curate_documents": "文件",
+        "curate_sentences": "原文", "curate_decide": "审定",
+        "curate_kind": "类别", "curate_level": "默认级别", "curate_en": "英文名（可选）",
+        "curate_accept": "接受为新资质", "curate_alias_of": "已有资质", "curate_alias": "作为别名",
+        "curate_reject": "否决", "curate_sign_in": "验证",
+        "curate_done": "已写入决定：{what}。下次加载（policykg load）时生效。",
+        "curate_pending": "已审定（{what}），下次加载时生效",
+        "curate_decision_accepted": "接受", "curate_decision_alias": "别名", "curate_decision_rejected": "否决",
         # --- end explore ---
         # --- dashboard: charts, network analysis, data quality ---
         "dash_nav": "仪表盘",
@@ -448,6 +461,22 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "specific condition)."),
         "csrf_failed": ("The form has expired or came from elsewhere (CSRF check failed); "
                         "reload the page and try again."),
+        # --- curation of candidate qualifications (/curate) ---
+        "curate_heading": "Candidate qualifications",
+        "curate_intro": ("Recognitions the documents name (获评, 认定为, 入选…名单 …) that the ontology lacks. "
+                         "Accept one as a new qualification or as another name of an existing one, or reject it; "
+                         "decisions go to data/curation and apply at the next load."),
+        "curate_none": "The graph holds no candidate qualifications.",
+        "curate_phrase": "Phrase", "curate_count": "Count", "curate_documents": "Documents",
+        "curate_sentences": "Sentences", "curate_decide": "Decide",
+        "curate_kind": "Kind", "curate_level": "Default level", "curate_en": "English label (optional)",
+        "curate_accept": "Accept as new", "curate_alias_of": "Existing qualification",
+        "curate_alias": "Accept as alias",
+        "curate_reject": "Reject", "curate_sign_in": "Sign in",
+        "curate_done": "Decision written: {what}. It applies at the next load (policykg load).",
+        "curate_pending": "decided ({what}); applies at the next load",
+        "curate_decision_accepted": "accepted", "curate_decision_alias": "alias",
+        "curate_decision_rejected": "rejected",
         # --- end explore ---
         # --- dashboard: charts, network analysis, data quality ---
         "dash_nav": "Dashboard",
