@@ -84,7 +84,7 @@ class Neo4jStore:
             self.driver = GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
             self.driver.verify_connectivity()
         except (ServiceUnavailable, OSError) as exc:
-            raise StoreUnavailableError(f"cannot reach Neo4j: {exc}", where=uri,
+            raise StoreUnavailableError(f"cannot reach Neo4j: {' '.join(str(exc).split())}", where=uri,
                                         hint="is the server running? `policykg neo4j status`") from exc
         except AuthError as exc:
             raise StoreUnavailableError("Neo4j refused the credentials", where=uri) from exc

@@ -35,7 +35,7 @@ class _Group(click.Group):
             shown = disk_full(exc) or exc
             if not isinstance(shown, PolicyKGError):
                 raise
-            click.secho(f"error: {shown}", err=True, fg="red")
+            click.secho("error: " + " ".join(str(shown).splitlines()), err=True, fg="red")
             sys.exit(2)
 
 
