@@ -12,10 +12,10 @@ from policykg.errors import ParameterError
 from queries import lookup_choices, to_csv, to_json
 from webviz.context import cached, require_store, state
 from webviz.documents import article_details, get_document, list_documents
-from webviz.explore import DEFAULT_NEIGHBOURS, MAX_NEIGHBOURS, GraphFilter, explore_document, neighbours
+from webviz.explore import DEFAULT_NEIGHBOURS, GraphFilter, explore_document, neighbours
 from webviz.i18n import current_lang, msg
 from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
-from webviz.search import document_index, search_document
+from webviz.search import DocumentIndex, document_index, search_document
 
 api = Blueprint("api", __name__, url_prefix="/api")
 
@@ -52,34 +52,61 @@ def document(doc_id: str) -> Response:
     return jsonify({"ok": True, "document": doc})
 
 
+def indexed(doc_id: str) -> DocumentIndex | None:
+    """Document ``doc_id``'s index (webviz.search), read once per data version and language."""
+    ont = state().ontology
+    return cached(("search-index", doc_id, current_lang()), lambda store: document_index(store, ont, doc_id))
+
+
+def explored(doc_id: str, flt: GraphFilter, limit: int) -> dict[str, Any] | None:
+    """``explore_document`` of ``doc_id`` under ``flt``, at most ``limit`` nodes, with a
+    ``note`` ("showing N of M nodes", in the request's language; "" when all are drawn);
+    kept per data version, so a large document is walked once per filter, not per view.
+    None if there is no such document."""
+    index = indexed(doc_id)
+    if index is None:
+        return None
+
+    def walk(_store: Any) -> dict[str, Any]:
+        found = explore_document(index, state().ontology, doc_id, flt, limit)
+        capped = found["total"] > found["shown"]
+        return {**found, "note": msg("showing_nodes", shown=found["shown"], total=found["total"]) if capped else ""}
+
+    return cached(("explore", doc_id, flt, limit, current_lang()), walk)
+
+
 @api.get("/documents/<doc_id>/graph")
 def document_graph_json(doc_id: str) -> Response:
     """Nodes and edges of one document for drawing, filtered and capped (webviz.explore):
     ``?chapter=&theme=&bureau=&support=`` (ids), ``types=Article,Bureau`` (node labels;
     ``measures=1`` adds measures), ``limit=`` (at most the configured POLICYKG_GRAPH_LIMIT).
     Besides nodes and edges: ``total`` nodes kept by the filters, ``shown`` nodes drawn,
-    the ``filters`` applied and the ``facets`` the filters offer."""
+    ``note`` saying so when some are left out, the ``filters`` applied and the ``facets``
+    the filters offer."""
     flag("measures")  # 400 for a value that is not a boolean
-    ont = state().ontology
-    flt = GraphFilter.from_args(request.args, ont)
+    flt = GraphFilter.from_args(request.args, state().ontology)
     cap = state().settings.graph_node_limit
     limit = int_arg("limit", cap, 1, cap)
-    index = cached(("search-index", doc_id, current_lang()), lambda store: document_index(store, ont, doc_id))
-    if index is None:
+    found = explored(doc_id, flt, limit)
+    if found is None:
         abort(404, msg("no_such_document"))
-    return jsonify({"ok": True, **explore_document(index, ont, doc_id, flt, limit)})
+    return jsonify({"ok": True, **found})
 
 
 @api.get("/nodes/<node_id>/neighbours")
 def node_neighbours(node_id: str) -> Response:
     """A node and its neighbours in the whole graph (either direction), at most ``?limit=``
-    (default 50, at most 200), with ``total`` (all its distinct neighbours) and ``shown``."""
-    limit = int_arg("limit", DEFAULT_NEIGHBOURS, 1, MAX_NEIGHBOURS)
+    (default 50, at most POLICYKG_GRAPH_MAX_NEIGHBOURS, 200 by default), with ``total`` (all
+    its distinct neighbours), ``shown`` and ``note`` ("showing N of M" when capped)."""
+    cap = state().settings.graph_max_neighbours
+    limit = int_arg("limit", min(DEFAULT_NEIGHBOURS, cap), 1, cap)
     found = cached(("neighbours", node_id, limit, current_lang()),
                    lambda store: neighbours(store, state().ontology, node_id, limit))
     if found is None:
         abort(404, msg("no_such_node"))
-    return jsonify({"ok": True, **found})
+    capped = found["total"] > found["shown"]
+    note = msg("neighbours_capped", shown=found["shown"], total=found["total"]) if capped else ""
+    return jsonify({"ok": True, **found, "note": note})
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -99,7 +126,7 @@ def document_search(doc_id: str) -> Response:
     """Nodes of one document whose name or ontology alias contains ``?q=``, best first, with
     the nodes and edges that connect each to the drawing."""
     ont = state().ontology
-    index = cached(("search-index", doc_id, current_lang()), lambda store: document_index(store, ont, doc_id))
+    index = indexed(doc_id)
     found = search_document(require_store(), ont, doc_id, request.args.get("q", ""), index) if index else None
     if found is None:
         abort(404, msg("no_such_document"))
@@ -137,7 +164,9 @@ def saved_queries() -> Response:
 @api.get("/queries/<name>")
 def saved_query(name: str) -> Response:
     """Run a saved query with the URL's parameters: JSON ``{"ok", "columns", "rows", "nodes",
-    "rels"}``; ``format=csv`` or ``format=json`` download the result as a file."""
+    "rels", "nodes_total", "note"}`` (at most POLICYKG_GRAPH_MAX_NODES nodes, with the
+    relationships among them; ``note`` says "showing N of M" when capped); ``format=csv``
+    or ``format=json`` download the result as a file."""
     q = get_query(name)
     fmt = request.args.get("format", "")
     if fmt not in ("", "json", "csv"):
@@ -150,14 +179,21 @@ def saved_query(name: str) -> Response:
         return _download("\ufeff" + to_csv(result), "text/csv; charset=utf-8", f"{q.name}.csv")
     if fmt == "json":
         return _download(to_json(result), "application/json; charset=utf-8", f"{q.name}.json")
+    cap = state().settings.graph_max_nodes
+    nodes = result.nodes[:cap]
+    kept = {n.id for n in nodes}
+    rels = result.rels if len(result.nodes) <= cap else [r for r in result.rels if r.start in kept and r.end in kept]
+    capped = len(result.nodes) > cap
     return jsonify({
         "ok": True,
         "query": q.name,
         "params": bound_params(q, values),
         "columns": result.columns,
         "rows": result.records(),
-        "nodes": [n.as_dict() for n in result.nodes],
-        "rels": [r.as_dict() for r in result.rels],
+        "nodes": [n.as_dict() for n in nodes],
+        "rels": [r.as_dict() for r in rels],
+        "nodes_total": len(result.nodes),
+        "note": msg("showing_nodes", shown=len(nodes), total=len(result.nodes)) if capped else "",
     })
 
 

@@ -39,7 +39,6 @@ DEFAULT_TYPES = ("PolicyDocument", "Chapter", "Article", "Bureau")
 # A document's own nodes (and the bureaus named in it); any other kind is a concept.
 OUTLINE = ("PolicyDocument", "Chapter", "Article", "Measure", "Bureau")
 FILTER_KEYS = ("chapter", "theme", "bureau", "support")
-MAX_NEIGHBOURS = 200
 DEFAULT_NEIGHBOURS = 50
 TRUE = ("1", "true", "yes", "on")
 

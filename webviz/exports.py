@@ -30,11 +30,11 @@ from graph.rdf_compare import Comparison, DocInfo, compare_documents, documents,
 from graph.rdf_compare_html import comparison_html
 from policykg.errors import ParameterError
 from queries import QueryDef
-from webviz.api import flag
+from webviz.api import explored, flag
 from webviz.context import cached, require_store, state
 from webviz.documents import find_document, list_documents
 from webviz.errors import heading
-from webviz.graphview import document_graph
+from webviz.explore import DEFAULT_TYPES, GraphFilter
 from webviz.i18n import current_lang, msg, pick
 from webviz.querylib import Field, check_values, error_text, get_query, request_values, run_saved
 from webviz.results import result_graph
@@ -183,16 +183,25 @@ def _standalone_messages() -> dict[str, str]:
 @exports.get("/export/documents/<doc_id>/graph.html")
 def document_graph_html(doc_id: str) -> Response:
     """The document's graph (chapters, articles, bureaus; ``measures=1`` adds measures) as
-    one offline HTML file, captions in the request's language."""
+    one offline HTML file, captions in the request's language.
+
+    The same drawing as the graph page (webviz.explore: reading order, kept per data
+    version), at most POLICYKG_GRAPH_MAX_NODES nodes (2,000 by default); the subtitle says
+    "showing N of M" when a larger document is cut, so a 20,000-article document gives a
+    file a browser can open, not one of 75 MB."""
     measures = flag("measures")
     store = require_store()
-    graph = document_graph(store, state().ontology, doc_id, measures=measures)
-    props = find_document(store, doc_id) if graph is not None else None
-    if graph is None or props is None:
+    types = (*DEFAULT_TYPES, "Measure") if measures else DEFAULT_TYPES
+    found = explored(doc_id, GraphFilter(types=types), state().settings.graph_max_nodes)
+    props = find_document(store, doc_id) if found is not None else None
+    if found is None or props is None:
         abort(404, msg("no_such_document"))
-    facts = (props.get("district"), props.get("doc_number"), props.get("issued_on"))
+    graph = {k: v for k, v in found.items() if k not in ("facets", "filters", "note")}
+    facts = [str(f) for f in (props.get("district"), props.get("doc_number"), props.get("issued_on")) if f]
+    if found["note"]:
+        facts.append(found["note"])
     html = standalone_graph_html(graph, title=str(props.get("title") or msg("untitled")),
-                                 subtitle=" · ".join(str(f) for f in facts if f), messages=_standalone_messages())
+                                 subtitle=" · ".join(facts), messages=_standalone_messages())
     suffix = "-measures" if measures else ""
     return attachment(html, "text/html; charset=utf-8", f"policykg-{doc_id}{suffix}-graph.html")
 
