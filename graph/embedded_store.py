@@ -89,6 +89,18 @@ class EmbeddedStore:
         """Gather the parts, then ``write_many`` (the database is rebuilt at once anyway)."""
         self.write_many([Batch.concat(group) for group in sources(batches)])
 
+    def unload(self, key: str, batches: Iterable[Batch] = ()) -> None:
+        """Remove source ``key`` and write ``batches`` (e.g. re-derived links) in one
+        rebuild, all or nothing; LoadError if the store holds no such source."""
+        batches = list(batches)
+        for b in batches:
+            validate_batch(b, self.ontology)
+        with self._writer():
+            if key not in self._read_sources():
+                raise LoadError(f"the graph holds no source {key!r}; nothing was changed", where=str(self.folder),
+                                hint="see `policykg documents` for the loaded documents")
+            self._rebuild(batches, removed={key})
+
     def clear(self) -> None:
         """Remove all sources and rebuild an empty database."""
         with self._writer():
@@ -222,7 +234,7 @@ class EmbeddedStore:
 
         return self._in_live(read)
 
-    def _rebuild(self, changed: list[Batch], removed_all: bool = False) -> None:
+    def _rebuild(self, changed: list[Batch], removed_all: bool = False, removed: set[str] | None = None) -> None:
         """Build a new version: the live one's sources (hard links) with ``changed``
         replacing theirs, and a database built from them whose counts are checked; then
         make it live with one atomic switch and remove stale versions. The caller holds
@@ -237,7 +249,7 @@ class EmbeddedStore:
             sources = {}
             if live is not None and not removed_all:
                 for key, src in read_sources(live / "sources").items():
-                    if key not in latest:
+                    if key not in latest and key not in (removed or ()):  # ``removed``: unloaded sources
                         sources[key] = link_source(src, root / src.folder.name)
             fault_point("after-link-sources")
             for key, b in latest.items():

@@ -26,7 +26,7 @@ from graph.schema import neo4j_schema
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
 from ontology import NodeType, Ontology
-from policykg.errors import StoreError, StoreUnavailableError
+from policykg.errors import LoadError, StoreError, StoreUnavailableError
 from policykg.settings import Settings
 
 CHUNK = 5000
@@ -183,6 +183,23 @@ class Neo4jStore:
             raise lost_connection(exc, self.uri, writing=True) from exc
         self._replan_after(written)
 
+    def unload(self, key: str, batches: Iterable[Batch] = ()) -> None:
+        """Remove what source ``key`` owns, and the bureaus no other source mentions, and
+        write ``batches`` (e.g. re-derived links), in one transaction; LoadError if the
+        graph holds nothing of ``key``."""
+        batches = list(batches)
+        for b in batches:
+            validate_batch(b, self.ontology)
+        if not getattr(self, "_schema_applied", False):
+            self.apply_schema()
+        try:
+            with self._session() as s:
+                s.execute_write(_unload_tx, key, batches, self.ontology)
+        except Neo4jError as exc:
+            raise StoreError(f"unload failed, nothing was changed: {exc.message}", where=self.uri) from exc
+        except LOST as exc:
+            raise lost_connection(exc, self.uri, writing=True) from exc
+
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0,
              max_rows: int | None = None) -> ReadResult:
         """Run ``cypher`` in a READ transaction (READ-mode session, ``execute_read``: the
@@ -264,6 +281,18 @@ def _checked(batches: Iterable[Batch], ont: Ontology) -> Iterator[Batch]:
         for label, ids in validate_batch(b, ont, earlier=seen).items():
             seen[label] |= ids
         yield b
+
+
+def _unload_tx(tx: neo4j.ManagedTransaction, key: str, batches: list[Batch], ont: Ontology) -> None:
+    """Unit of work of ``Neo4jStore.unload``: an empty batch for ``key`` strips what it owned.
+    Bureaus enter the graph only with the documents that mention them, so one left without
+    any relationship was mentioned by ``key`` alone (the embedded store drops it with the
+    source: both backends keep the same nodes)."""
+    if not _holds_source(tx, key, ont):
+        raise LoadError(f"the graph holds no source {key!r}; nothing was changed", where="neo4j",
+                        hint="see `policykg documents` for the loaded documents")
+    _write_tx(tx, [Batch(key, (), ()), *batches], ont)
+    tx.run("MATCH (b:Bureau) WHERE NOT (b)--() DELETE b").consume()
 
 
 def _holds_source(tx: neo4j.Transaction, key: str, ont: Ontology) -> bool:
@@ -354,8 +383,11 @@ def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Ba
     reused = {nt.label for nt in ont.node_types.values()
               if _strip_owned(tx, nt, keys, owned_ids[nt.label], sorted(spare.get(nt.label, ())), places)}
     for lbl, rows in shared_nodes.items():
+        # a node that a batch of this write owns is written as owned: merged first from another
+        # batch's mention of it (a link's end), its CREATE below would break the key constraint
+        mine = set(owned_ids[lbl])
         _run_chunks(tx, f"UNWIND $rows AS row MERGE (n:{lbl} {{{ont.node_type(lbl).key}: row.id}}) "
-                        "SET n += row.props", rows)
+                        "SET n += row.props", [r for r in rows if r["id"] not in mine] if mine else rows)
     for (t, rows), nested in zip(owned_nodes, nests, strict=True):
         key = ont.node_type(t.name).key
         props = _inline(((key, 0), *((c, i + 1) for i, c in enumerate(t.columns) if c != key)),

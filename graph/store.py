@@ -122,6 +122,11 @@ class GraphStore(Protocol):
     def data_version(self) -> str:
         """A short token that changes whenever the data changes (for audit and caching)."""
 
+    def unload(self, key: str, batches: Iterable[Batch] = ()) -> None:
+        """Remove everything source ``key`` stated (its owned nodes, and shared nodes no other
+        source states) and write ``batches``, in one transaction; LoadError if there is no
+        such source."""
+
     def clear(self) -> None:
         """Remove every node and relationship."""
 

@@ -21,8 +21,11 @@ def stable_id(prefix: str, *parts: object) -> str:
 
 
 def document_id(doc: ExtractedDocument) -> str:
-    """Id of a document: from its district, 文号, title and issue date (not its file name)."""
-    return stable_id("doc", doc.district, doc.doc_number, doc.title, doc.issued_on)
+    """Id of a document: from its identity (loaders.lifecycle.identity: place and 文号, or
+    normalised title and issue date), not its file name, so a corrected copy keeps its id."""
+    from loaders.lifecycle import identity
+
+    return stable_id("doc", *identity(doc.doc_number, doc.district, doc.title, doc.issued_on))
 
 
 ONTOLOGY_BATCH = "ontology"
@@ -97,6 +100,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
     """Nodes and relationships of one document, as one batch that replaces its previous load."""
     ont = ontology or load_ontology()
     from loaders.extract import bureau_resolver
+    from loaders.lifecycle import references_json
 
     resolver = bureau_resolver(ont)
     did = document_id(doc)
@@ -106,6 +110,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
         "effective_until": doc.effective_until, "district": doc.district,
         "sha256": doc.sha256, "source": doc.source.rsplit("/", 1)[-1],
         "warnings": "\n".join(w.message for w in doc.warnings) or None,
+        "references": references_json(doc),  # what it repeals or amends, as written (loaders.lifecycle)
     })]
     rels = []
     chapter_ids = {}

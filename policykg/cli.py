@@ -203,6 +203,7 @@ def load_documents(ctx: click.Context, paths: tuple[Path, ...], backend: str | N
       policykg load --replace data/policies/minhang-2024-industry.txt
     """
     from loaders import document_batch, extract_file, ontology_batch
+    from loaders.lifecycle import with_links
     from loaders.records import shrinking
 
     files = _document_files(paths)
@@ -224,7 +225,8 @@ def load_documents(ctx: click.Context, paths: tuple[Path, ...], backend: str | N
             raise LoadError(f"this version has {new} article(s) where the graph holds {stored}: loading it would "
                             f"remove {stored - new} article(s); nothing was loaded", where=str(source_of[b.key]),
                             hint="a truncated copy? pass --replace if the new version is right")
-        store.write_many([ontology_batch(), *batches])
+        # the REPEALS/AMENDS links of the graph this load makes, in the same transaction
+        store.write_many(with_links(store, [ontology_batch(), *batches]))
         return f"{len(batches)} document(s)"
 
     _write(ctx, backend, load_documents)
@@ -648,10 +650,11 @@ def check_serving_host(host: str, settings: Settings) -> None:
 
 def _register_extensions() -> None:
     """Command groups that live in their own modules (kept small, one idea each)."""
-    from policykg import cli_curate, cli_rdf
+    from policykg import cli_curate, cli_lifecycle, cli_rdf
 
     cli_rdf.register(main)
     cli_curate.register(main)
+    cli_lifecycle.register(main)
 
 
 _register_extensions()

@@ -22,9 +22,9 @@ from graph.store import Reader
 from ontology import Ontology, load_ontology
 from ontology.labels import find_concept
 from policykg.errors import ParameterError
+from queries.lifecycle import IN_FORCE, status
 
-_IN_FORCE = ("(d.effective_from IS NULL OR d.effective_from <= $as_of) "
-             "AND (d.effective_until IS NULL OR d.effective_until >= $as_of)")
+_IN_FORCE = IN_FORCE  # within its period and not repealed (queries.lifecycle: the one definition)
 
 # Small queries, each anchored on ids: on LadybugDB one big pattern from the enterprise
 # through BROADER*0..3 to documents costs ~90 ms on a 100,000-enterprise graph; these
@@ -47,8 +47,15 @@ RETURN DISTINCT m.id AS measure, q.id AS requires, hq.id AS qualification
 _MEASURES = """
 MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m:Measure)
 WHERE m.id IN $ids
-RETURN m.id AS measure, d.district AS district, d.title AS document, d.effective_from AS effective_from,
+RETURN m.id AS measure, d.id AS document_id, d.district AS district, d.title AS document,
+       d.effective_from AS effective_from,
        d.effective_until AS effective_until, a.number AS article, a.title AS title, m.seq AS seq, m.text AS text
+"""
+
+_REPEALS = """
+MATCH (d:PolicyDocument)<-[x:REPEALS]-(:PolicyDocument)
+WHERE d.id IN $ids
+RETURN d.id AS document, x.since AS since
 """
 
 _REQUIREMENTS = """
@@ -218,10 +225,15 @@ def _claims(read: Reader, held: list[dict[str, Any]], as_of: dt.date) -> dict[st
     if not ids:
         return {}
     claims: dict[str, Claim] = {}
-    for row in read(_MEASURES, {"ids": ids}).records():
-        if (row["effective_from"] and row["effective_from"] > as_of) or (
-                row["effective_until"] and row["effective_until"] < as_of):
-            continue  # the policy is not in force on the date
+    measures = read(_MEASURES, {"ids": ids}).records()
+    repeals: dict[str, list[dt.date | None]] = defaultdict(list)
+    for row in read(_REPEALS, {"ids": sorted({r["document_id"] for r in measures})}).records():
+        repeals[row["document"]].append(row["since"])
+    for row in measures:
+        days = repeals.get(row["document_id"], [])
+        first = min((d for d in days if d), default=None) if None not in days else None
+        if status(row["effective_from"], row["effective_until"], first, as_of, repealed=bool(days)) != "in_force":
+            continue  # the policy is not in force on the date (not yet, expired, or repealed)
         claims[row["measure"]] = Claim(row["measure"], row["district"], row["document"], row["article"],
                                        row["title"], row["seq"], row["text"])
     for row in read(_REQUIREMENTS, {"ids": sorted(claims)}).records():
