@@ -1,8 +1,10 @@
 """Load test of the web app on the embedded store: the shipped documents plus a 10,000-
 enterprise fictional register, served by waitress (the production WSGI server) in a
 second process on 127.0.0.1; this process runs CLIENTS concurrent clients (threads, each
-with one keep-alive connection, no think time) for SECONDS over the main API endpoints
-and prints requests/s, p50/p95 latency per endpoint and the errors. The baseline, measured
+with one keep-alive connection, no think time) for SECONDS over the main API endpoints,
+the dashboard (page and JSON) and the graph endpoints (graph page, graph JSON with and
+without measures, a bureau's neighbours, the standalone graph export) and prints
+requests/s, p50/p95 latency per endpoint and the errors. The baseline, measured
 in the same run, is one client at a time (no queueing): the service time of each endpoint.
 
     python -m bench.bench_web                      # 50 clients, 30 s, 10,000 enterprises
@@ -38,8 +40,17 @@ ENDPOINTS: dict[str, str] = {
     "articles-per-bureau": f"/api/queries/articles-per-bureau?as_of={AS_OF}",
     "enterprise": "/api/enterprises/{uscc}?as_of=" + AS_OF,
     "documents": "/api/documents",
+    # issue 19: the dashboard (page and JSON) and the graph endpoints; {doc} is a loaded
+    # document, {node} the bureau responsible for most of its articles (found at start)
+    "dashboard": "/dashboard",
+    "dashboard-api": "/api/dashboard",
+    "graph-page": "/documents/{doc}/graph",
+    "document-graph": "/api/documents/{doc}/graph",
+    "document-graph-measures": "/api/documents/{doc}/graph?measures=1",
+    "neighbours": "/api/nodes/{node}/neighbours",
+    "graph-export": "/export/documents/{doc}/graph.html?measures=1",
 }
-TARGET_P95_MS = 100  # issue 6, for the query and eligibility endpoints
+TARGET_P95_MS = 100  # issue 6 (query and eligibility endpoints) and issue 19 (dashboard, graphs): all
 TIMEOUT_S = 30
 
 
@@ -149,6 +160,12 @@ def cpu_seconds(pid: int) -> float:
 Sample = tuple[str, float, bool]  # endpoint, seconds, ok
 
 
+def answered(path: str, status: int, body: bytes) -> bool:
+    """A success: 200, and for the JSON API a body that starts ``{"ok":true`` (pages and
+    downloads: 200 only; the dashboard's "being computed" page is a 202, so a failure)."""
+    return status == 200 and (not path.startswith("/api/") or body.startswith(b'{"ok":true'))
+
+
 def client(port: int, deadline: float, pick: Callable[[random.Random], tuple[str, str]],
            rng: random.Random, out: list[Sample]) -> None:
     """Send requests back to back until ``deadline``; a failure is any non-200 or a body without ok."""
@@ -158,7 +175,7 @@ def client(port: int, deadline: float, pick: Callable[[random.Random], tuple[str
         t = time.perf_counter()
         try:
             status, body = get(port, path, conn)
-            ok = status == 200 and body.startswith(b'{"ok":true')
+            ok = answered(path, status, body)
         except (OSError, http.client.HTTPException):
             ok = False
             conn.close()
@@ -167,13 +184,29 @@ def client(port: int, deadline: float, pick: Callable[[random.Random], tuple[str
     conn.close()
 
 
-def picker(usccs: list[str]) -> Callable[[random.Random], tuple[str, str]]:
+def targets(port: int) -> dict[str, str]:
+    """What ``{doc}`` and ``{node}`` stand for: the loaded document with the most articles,
+    and the bureau responsible for most of them (read from the app's own JSON API)."""
+    import json
+
+    docs = json.loads(get(port, "/api/documents")[1])["documents"]
+    doc = max(docs, key=lambda d: (d["counts"]["articles"], d["id"]))["id"]
+    outline = json.loads(get(port, f"/api/documents/{doc}")[1])["document"]
+    bureaus: dict[str, int] = {}
+    for chapter in outline["chapters"]:
+        for article in chapter["articles"]:
+            for b in article["bureaus"]:
+                bureaus[b["id"]] = bureaus.get(b["id"], 0) + 1
+    return {"doc": doc, "node": max(bureaus, key=lambda b: (bureaus[b], b))}
+
+
+def picker(usccs: list[str], ids: dict[str, str]) -> Callable[[random.Random], tuple[str, str]]:
     """Each request: one of the endpoints, equally likely; a random enterprise for eligibility."""
     names = list(ENDPOINTS)
 
     def pick(rng: random.Random) -> tuple[str, str]:
         name = rng.choice(names)
-        return name, ENDPOINTS[name].format(uscc=rng.choice(usccs))
+        return name, ENDPOINTS[name].format(uscc=rng.choice(usccs), **ids)
 
     return pick
 
@@ -200,9 +233,10 @@ def summary(samples: list[Sample], seconds: float) -> dict[str, dict[str, float]
     return out
 
 
-def run_load(port: int, usccs: list[str], clients: int, seconds: float, seed: int) -> tuple[list[Sample], float]:
+def run_load(port: int, usccs: list[str], ids: dict[str, str], clients: int, seconds: float,
+             seed: int) -> tuple[list[Sample], float]:
     """``clients`` threads for ``seconds``: every sample, and the wall time."""
-    pick = picker(usccs)
+    pick = picker(usccs, ids)
     outs: list[list[Sample]] = [[] for _ in range(clients)]
     start = time.perf_counter()
     deadline = start + seconds
@@ -215,7 +249,8 @@ def run_load(port: int, usccs: list[str], clients: int, seconds: float, seed: in
     return [s for o in outs for s in o], time.perf_counter() - start
 
 
-def baseline(port: int, usccs: list[str], per_endpoint: int, seed: int) -> dict[str, dict[str, float]]:
+def baseline(port: int, usccs: list[str], ids: dict[str, str], per_endpoint: int,
+             seed: int) -> dict[str, dict[str, float]]:
     """One client, one request at a time: each endpoint's service time without queueing."""
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
@@ -223,8 +258,9 @@ def baseline(port: int, usccs: list[str], per_endpoint: int, seed: int) -> dict[
     for name, template in ENDPOINTS.items():
         for _ in range(per_endpoint):
             t = time.perf_counter()
-            status, body = get(port, template.format(uscc=rng.choice(usccs)), conn)
-            samples.append((name, time.perf_counter() - t, status == 200 and body.startswith(b'{"ok":true')))
+            path = template.format(uscc=rng.choice(usccs), **ids)
+            status, body = get(port, path, conn)
+            samples.append((name, time.perf_counter() - t, answered(path, status, body)))
     conn.close()
     total = sum(t for _, t, _ in samples)
     return {k: {"p50_ms": v["p50_ms"], "p95_ms": v["p95_ms"], "errors": v["errors"]}
@@ -253,19 +289,26 @@ def main(argv: list[str] | None = None) -> None:
         build_s = time.perf_counter() - t
         proc, port = start_server(home, args.threads, args.workers)
         try:
-            for template in ENDPOINTS.values():  # warm up: first queries compile and cache
-                for u in usccs[:3]:
-                    get(port, template.format(uscc=u))
-            base = baseline(port, usccs, 100, args.seed)
+            ids = targets(port)
+            t = time.perf_counter()
+            # warm up: first queries compile and cache; each worker computes the dashboard
+            # once (a fresh connection per request reaches either worker)
+            first = {name: get(port, template.format(uscc=usccs[0], **ids))[0] for name, template in ENDPOINTS.items()}
+            warm_s = time.perf_counter() - t
+            for template in ENDPOINTS.values():
+                for i in range(10):
+                    get(port, template.format(uscc=usccs[i % len(usccs)], **ids))
+            base = baseline(port, usccs, ids, 100, args.seed)
             cpu0, client0 = cpu_seconds(proc.pid), time.process_time()
-            samples, wall = run_load(port, usccs, args.clients, args.seconds, args.seed)
+            samples, wall = run_load(port, usccs, ids, args.clients, args.seconds, args.seed)
             server_cpu, client_cpu = cpu_seconds(proc.pid) - cpu0, time.process_time() - client0
         finally:
             stop_server(proc)
     per = summary(samples, wall)
-    gated = ("qualification-supports", "articles-per-bureau", "enterprise")
+    gated = tuple(ENDPOINTS)
     figures = {
         "enterprises": len(usccs), "build_s": round(build_s, 1),
+        "first_request_status": first, "first_requests_s": round(warm_s, 1), "graph_targets": ids,
         "clients": args.clients, "seconds": round(wall, 1),
         "server": "gunicorn gthread" if args.workers > 1 else "waitress",
         "workers": args.workers, "threads": args.threads,

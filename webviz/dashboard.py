@@ -23,9 +23,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.wrappers import Response
 
@@ -43,6 +43,7 @@ LIST_LIMIT = 20  # items of each quality check listed on the page (the JSON has 
 REFRESH_S = 5  # the "being computed" page reloads itself after this many seconds
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _Flight:
@@ -67,7 +68,7 @@ class DashboardRunner:
         self._lock = threading.Lock()
         self._version: str | None = None
         self._value: dict[str, Any] | None = None
-        self._views: dict[str, dict[str, Any]] = {}
+        self._views: dict[str, Any] = {}
         self._flights: dict[str, _Flight] = {}
         self.computations = 0
         self.failures = 0
@@ -105,15 +106,16 @@ class DashboardRunner:
                 self.failures += 1
         flight.done.set()
 
-    def view(self, version: str, lang: str, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """``build()``, kept per language while ``version`` is the newest computed."""
+    def view(self, version: str, key: str, build: Callable[[], T]) -> T:
+        """``build()``, kept under ``key`` (a language, a rendering) while ``version`` is the
+        newest computed: the page and JSON are named and serialised once, not per view."""
         with self._lock:
-            found = self._views.get(lang) if self._version == version else None
+            found = self._views.get(key) if self._version == version else None
         if found is None:
             found = build()
             with self._lock:
                 if self._version == version:
-                    self._views[lang] = found
+                    self._views[key] = found
         return found
 
 
@@ -175,9 +177,9 @@ def charts(figs: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def dashboard_data() -> tuple[str, Any]:
-    """``("ready", everything the page shows, named in the request's language)``, or
-    ``("pending", None)`` or ``("failed", error)`` (see DashboardRunner.get)."""
+def dashboard_data() -> tuple[str, Any, str]:
+    """``("ready", everything the page shows, named in the request's language, version)``,
+    or ``("pending", None, version)`` or ``("failed", error, version)`` (DashboardRunner.get)."""
     store = require_store()
     st = state()
     finder = current_app.config.get(quality.TERM_FINDER)
@@ -185,14 +187,14 @@ def dashboard_data() -> tuple[str, Any]:
     run = runner()
     status, value = run.get(version, lambda: compute(store, finder, st.settings), st.settings.dashboard_wait_s)
     if status != "ready":
-        return status, value
+        return status, value, version
     lang = current_lang()
 
     def build() -> dict[str, Any]:
         figs, net, qual = (labelled(value[k]) for k in ("figures", "network", "quality"))
         return {"lang": lang, "charts": charts(figs), "figures": figs, "network": net, "quality": qual}
 
-    return "ready", run.view(version, lang, build)
+    return "ready", run.view(version, f"data:{lang}", build), version
 
 
 def _failure_text(error: BaseException) -> tuple[str, str | None, str | None]:
@@ -203,15 +205,23 @@ def _failure_text(error: BaseException) -> tuple[str, str | None, str | None]:
     return msg("dash_failed_unexpected"), None, None
 
 
+def _render(d: dict[str, Any]) -> str:
+    return render_template("dashboard.html", d=d, top=TOP_CENTRAL, limit=LIST_LIMIT,
+                           shacl_limit=state().settings.shacl_max_triples)
+
+
 @dashboard.get("/dashboard")
 def page() -> tuple[str, int, dict[str, str]]:
     """The dashboard page: tables always, drawn as charts by dashboard.js when scripts run;
     while it is being computed (202) a page that reloads itself; an error panel (500)
-    when the computation failed."""
-    status, value = dashboard_data()
+    when the computation failed. The page as rendered is kept per version and language
+    (only for URLs with no parameter but ``lang``, so that what is kept stays bounded)."""
+    status, value, version = dashboard_data()
     if status == "ready":
-        return render_template("dashboard.html", d=value, top=TOP_CENTRAL, limit=LIST_LIMIT,
-                               shacl_limit=state().settings.shacl_max_triples), 200, {}
+        if set(request.args) <= {"lang"}:
+            key = f"html:{current_lang()}:{request.query_string.decode('latin-1')}"
+            return runner().view(version, key, lambda: _render(value)), 200, {}
+        return _render(value), 200, {}
     if status == "pending":
         return (render_template("dashboard.html", d=None, pending=True, refresh=REFRESH_S), 202,
                 {"Retry-After": str(REFRESH_S)})
@@ -221,12 +231,14 @@ def page() -> tuple[str, int, dict[str, str]]:
 
 @dashboard.get("/api/dashboard")
 def api() -> Response:
-    """The dashboard as JSON: ``{"ok", "lang", "charts", "figures", "network", "quality"}``;
-    while it is being computed ``{"ok": false, "pending": true, "error"}`` (202, with
-    Retry-After); when the computation failed ``{"ok": false, "error", "where"}`` (500)."""
-    status, value = dashboard_data()
+    """The dashboard as JSON: ``{"ok", "lang", "charts", "figures", "network", "quality"}``
+    (serialised once per version and language); while it is being computed ``{"ok": false,
+    "pending": true, "error"}`` (202, with Retry-After); when the computation failed
+    ``{"ok": false, "error", "where"}`` (500)."""
+    status, value, version = dashboard_data()
     if status == "ready":
-        return jsonify({"ok": True, **value})
+        body = runner().view(version, f"json:{current_lang()}", lambda: jsonify({"ok": True, **value}).get_data())
+        return Response(body, mimetype="application/json")
     if status == "pending":
         response = jsonify({"ok": False, "pending": True, "error": msg("dash_pending")})
         response.status_code = 202

@@ -53,6 +53,7 @@ PAGE_FORMATS = ("turtle", "jsonld")
 # UI strings the standalone file's script shows.
 STANDALONE_MESSAGES = ("node_type", "relationships", "load_failed")
 CHUNK = 1 << 16  # bytes per streamed piece of an RDF download
+KEEP_HTML_CHARS = 8_000_000  # a standalone graph file larger than this is rendered per request, not kept
 HEAT_STEPS = 5  # shades of the theme matrix (CSS classes heat-0 .. heat-5)
 # Concept schemes whose English labels name a comparison's rows, by Comparison section.
 SCHEMES = {"themes": "themes", "support-forms": "support_forms", "qualifications": "qualifications",
@@ -191,17 +192,25 @@ def document_graph_html(doc_id: str) -> Response:
     file a browser can open, not one of 75 MB."""
     measures = flag("measures")
     store = require_store()
-    types = (*DEFAULT_TYPES, "Measure") if measures else DEFAULT_TYPES
-    found = explored(doc_id, GraphFilter(types=types), state().settings.graph_max_nodes)
-    props = find_document(store, doc_id) if found is not None else None
-    if found is None or props is None:
+
+    def render() -> str | None:
+        types = (*DEFAULT_TYPES, "Measure") if measures else DEFAULT_TYPES
+        found = explored(doc_id, GraphFilter(types=types), state().settings.graph_max_nodes)
+        props = find_document(store, doc_id) if found is not None else None
+        if found is None or props is None:
+            return None
+        graph = {k: v for k, v in found.items() if k not in ("facets", "filters", "note")}
+        facts = [str(f) for f in (props.get("district"), props.get("doc_number"), props.get("issued_on")) if f]
+        if found["note"]:
+            facts.append(found["note"])
+        return standalone_graph_html(graph, title=str(props.get("title") or msg("untitled")),
+                                     subtitle=" · ".join(facts), messages=_standalone_messages())
+
+    # kept per data version and language (a file is a few MB at most: the node cap bounds it)
+    html = state().cache.get(store, ("graph-html", doc_id, measures, current_lang()), render,
+                             keep=lambda h: h is not None and len(h) < KEEP_HTML_CHARS)
+    if html is None:
         abort(404, msg("no_such_document"))
-    graph = {k: v for k, v in found.items() if k not in ("facets", "filters", "note")}
-    facts = [str(f) for f in (props.get("district"), props.get("doc_number"), props.get("issued_on")) if f]
-    if found["note"]:
-        facts.append(found["note"])
-    html = standalone_graph_html(graph, title=str(props.get("title") or msg("untitled")),
-                                 subtitle=" · ".join(facts), messages=_standalone_messages())
     suffix = "-measures" if measures else ""
     return attachment(html, "text/html; charset=utf-8", f"policykg-{doc_id}{suffix}-graph.html")
 
