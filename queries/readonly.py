@@ -66,9 +66,10 @@ PURE_NAMESPACED = frozenset("""
     duration.inmonths duration.inseconds
 """.split())
 
-#: A function name without namespace that speaks of reading outside the graph is refused too.
+#: A function name without namespace that speaks of reading outside the graph (or of moving
+#: a LadybugDB sequence) is refused too.
 _IO_NAME = re.compile(r"read|load|file|csv|json|parquet|http|url|import|export|copy|attach|sql|show|table"
-                      r"|exec|system|shell|getenv|setting|sleep", re.I)
+                      r"|exec|system|shell|getenv|setting|sleep|nextval|currval|setval", re.I)
 
 #: The longest variable-length path the admin box allows.
 MAX_HOPS = 6

@@ -87,6 +87,7 @@ FORBIDDEN_CLAUSES = [
     "RETURN gds.graph.list() AS g",
     "RETURN dbms.components() AS c",
     "RETURN read_csv('/etc/passwd') AS r",
+    "RETURN nextval('evil_seq') AS v",
 ]
 
 #: Legal starts the forbidden clause follows (it then stands where a clause may begin).
