@@ -1,5 +1,6 @@
 """The dashboard's data-quality panel: the SHACL report of the graph's RDF export, grouped,
-and four named checks with counts and examples.
+and named checks with counts and examples (four, plus the documents' extraction warnings
+where the ontology has ``pkg:warnings``).
 
 SHACL: the store is exported with graph.rdf (the same N-Triples as ``policykg export rdf``)
 and validated with pyshacl against ontology/shapes.ttl, as tests/test_rdf.py does, in a
