@@ -3,7 +3,7 @@ or exactly the new version live, the next unrelated load builds on that and noth
 and the next start removes what the killed load left. Also: readers across a switch, the
 migration of a store folder of the layout before versions, and the state's file modes.
 
-Kills are real: a `policykg` subprocess runs with POLICYKG_FAULT_AT=<step>, which makes it
+Kills are real: a load in a subprocess runs with POLICYKG_FAULT_AT=<step>, which makes it
 exit at that step as kill -9 would (graph/embedded_versions.py ``fault_point``).
 """
 
@@ -24,23 +24,41 @@ from graph.embedded_store import EmbeddedStore
 from graph.embedded_versions import FAULT_STEPS
 from loaders import document_batch, extract_file, ontology_batch
 from loaders.records import document_id
+from ontology import Ontology
 from tests.conftest import CHANGNING, MINHANG, NANSHA, ROOT, hostile_document
+
+
+def _run(args: list[str], fault: str | None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYKG_", "NEO4J_"))}
+    if fault:
+        env["POLICYKG_FAULT_AT"] = fault
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
 def _cli(home: Path, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
     """``policykg --home HOME ARGS`` in a new process of this checkout's code."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICYKG_", "NEO4J_"))}
-    if fault:
-        env["POLICYKG_FAULT_AT"] = fault
-    return subprocess.run([sys.executable, "-c", "from policykg.cli import main; main()", "--home", str(home), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return _run(["-c", "from policykg.cli import main; main()", "--home", str(home), *args], fault)
 
 
-@pytest.fixture(scope="module")
-def batches(ontology) -> dict[str, list[Batch]]:
+LOAD = """import sys
+from pathlib import Path
+from graph.embedded_store import EmbeddedStore
+from ontology import load_ontology
+from tests.test_embedded_publish import make_batches
+ont = load_ontology()
+EmbeddedStore(Path(sys.argv[1]), ont).write_many(make_batches(ont)[sys.argv[2]])
+"""
+
+
+def _load(folder: Path, which: str, fault: str | None = None) -> subprocess.CompletedProcess:
+    """Write ``make_batches()[which]`` to the store at ``folder`` in a new process."""
+    return _run(["-c", LOAD, str(folder), which], fault)
+
+
+def make_batches(ontology: Ontology) -> dict[str, list[Batch]]:
     """The old graph (concepts, 闵行, and a one-article stand-in under 长宁's key that the
-    new load replaces), the new load (what `policykg load CHANGNING` writes) and an
-    unrelated load (南沙)."""
+    new load replaces), the new load (concepts and 长宁, as `policykg load CHANGNING`) and
+    an unrelated load (南沙)."""
     changning = extract_file(CHANGNING)
     stand_in = hostile_document(document_id(changning), title="旧版", district="长宁区", chapter_title="第一章",
                                 article_title="旧条", article_text="旧文", bureau_id="bureau-old-stand-in",
@@ -50,6 +68,11 @@ def batches(ontology) -> dict[str, list[Batch]]:
         "new": [ontology_batch(ontology), document_batch(changning, ontology)],
         "unrelated": [document_batch(extract_file(NANSHA), ontology)],
     }
+
+
+@pytest.fixture(scope="module")
+def batches(ontology) -> dict[str, list[Batch]]:
+    return make_batches(ontology)
 
 
 def _state(store: EmbeddedStore) -> tuple:
@@ -91,7 +114,7 @@ def test_a_load_without_a_fault_publishes_the_new_version(tmp_path, ontology, ba
     s = EmbeddedStore(home / "embedded", ontology)
     s.write_many(batches["old"])
     s.close()
-    done = _cli(home, "load", str(CHANGNING))
+    done = _load(home / "embedded", "new")
     assert done.returncode == 0, done.stderr
     s = EmbeddedStore(home / "embedded", ontology)
     assert _state(s) == expected["new"]
@@ -108,7 +131,7 @@ def test_a_load_killed_at_any_step_leaves_old_or_new_and_the_next_load_is_clean(
     s.write_many(batches["old"])
     s.close()
 
-    killed = _cli(home, "load", str(CHANGNING), fault=step)
+    killed = _load(folder, "new", fault=step)
     assert killed.returncode == 137, f"the fault at {step} did not fire: {killed.stderr[-2000:]}"
 
     s = EmbeddedStore(folder, ontology)  # the next start
