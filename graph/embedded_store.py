@@ -47,6 +47,9 @@ class EmbeddedStore:
     streams = False
 
     def __init__(self, folder: Path, ontology: Ontology) -> None:
+        """Open the store in ``folder`` (0700): create an empty first version, or migrate
+        a folder of the layout before versions, if nothing is live yet; then remove what
+        killed loads left behind, unless a writer is at work right now."""
         self.folder = Path(folder)
         self.ontology = ontology
         self._db: ladybug.Database | None = None
