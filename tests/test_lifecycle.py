@@ -244,3 +244,20 @@ def test_unknown_document_is_a_clear_error(store, versions):
     with pytest.raises(ParameterError, match="no loaded document"):
         find_document(store, "沪府发〔1999〕1号")
     assert LINKS_KEY < "doc-"  # the links' bare ids must sort before documents (embedded merge order)
+
+
+def test_web_shows_history_and_the_diff_side_by_side(web_app, versions, old_number):
+    from loaders.lifecycle import batch_documents, links_batch
+
+    docs = [document_batch(extract_file(versions[k])) for k in ("old", "new")]
+    app = web_app("lifecycle", [ontology_batch(), *docs, links_batch(batch_documents(docs))])
+    client = app.test_client()
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert page.count('class="history"') == 2 and 'class="repeals"' in page
+    assert 'data-status="repealed"' in page or 'data-status="in_force"' in page  # today's status, whichever
+    r = client.get("/diff", query_string={"a": old_number, "b": "闵府规发〔2026〕3号", "lang": "en"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert 'data-old="19" data-new="19"' in html and 'class="removed" data-old="50"' in html
+    assert "<del>一定</del>" in html and "<ins>最高200万元</ins>" in html
+    assert client.get("/diff", query_string={"a": "产业", "b": old_number}).status_code == 400

@@ -18,6 +18,7 @@ from webviz.api import api
 from webviz.context import EXTENSION, WebState
 from webviz.curate import curate
 from webviz.dashboard import dashboard
+from webviz.diff import diff_pages
 from webviz.enterprises import enterprise_pages
 from webviz.errors import register_error_handlers
 from webviz.exports import exports
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin)
     app.register_blueprint(curate)
     app.register_blueprint(exports)
+    app.register_blueprint(diff_pages)
     register_error_handlers(app)
     app.after_request(_security_headers)
     return app

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from graph import GraphStore
+from queries import lifecycle
 
 DOCUMENTS = """
 MATCH (d:PolicyDocument)
@@ -77,9 +78,33 @@ def list_documents(store: GraphStore, doc_id: str = "") -> list[dict[str, Any]]:
         if row["article"] in articles:
             articles[row["article"]]["bureaus"].append({"id": row["id"], "name": row["name"], "lead": row["lead"]})
     measures = {row["document"]: row["measures"] for row in store.read(MEASURE_COUNTS, params).records()}
+    histories = document_histories(store)
     for doc in docs.values():
         doc["counts"] = _counts(doc, measures.get(doc["id"], 0))
+        doc["history"] = histories.get(doc["id"])
     return _newest_first(list(docs.values()))
+
+
+def document_histories(store: GraphStore, as_of: dt.date | None = None) -> dict[str, dict[str, Any]]:
+    """Per document id: its status on ``as_of`` (default today), the documents it repeals
+    or amends and those that repeal or amend it (each with id, 文号 and title), and the
+    references the graph could not link (kept as text). One reading for every page that
+    shows a document's versions (queries.lifecycle holds the status rule)."""
+    states = {d.id: d for d in lifecycle.documents(store, as_of)}
+
+    def brief(doc_id: str) -> dict[str, Any]:
+        d = states[doc_id]
+        return {"id": d.id, "doc_number": d.doc_number, "title": d.title, "issued_on": d.issued_on}
+
+    out = {}
+    for d in states.values():
+        out[d.id] = {"status": d.status, "repealed_from": d.repealed_from,
+                     "superseded_by": brief(d.superseded_by) if d.superseded_by else None,
+                     "repealed_by": [{**brief(r["id"]), "since": r["since"]} for r in d.repealed_by],
+                     "supersedes": [brief(i) for i in d.supersedes], "amends": [brief(i) for i in d.amends],
+                     "amended_by": [brief(i) for i in d.amended_by],
+                     "unresolved": [r for r in d.references if not r.get("resolved")]}
+    return out
 
 
 def find_document(store: GraphStore, doc_id: str) -> dict[str, Any] | None:
