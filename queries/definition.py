@@ -9,7 +9,6 @@ See queries/README.md for the format.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,14 +92,14 @@ class Param:
 
     def _concept_id(self, value: str, where: str) -> str:
         from ontology import load_ontology
+        from ontology.fuzzy import did_you_mean
         from ontology.labels import find_concept
 
         concepts = load_ontology().concepts(self.scheme or "")
         concept = find_concept(concepts, value)
-        if concept is None:
-            close = difflib.get_close_matches(value, [c.label_zh for c in concepts], n=3, cutoff=0.3)
+        if concept is None:  # rapidfuzz on characters and pinyin: 高薪技术企业 → 高新技术企业
             raise ParameterError(f"{value!r} is not a known {self.scheme} concept", where=where,
-                                 hint="did you mean " + " / ".join(close) if close else None)
+                                 hint=did_you_mean(concepts, value))
         return concept.id
 
     def concept_choices(self) -> list[tuple[str, str]]:

@@ -164,7 +164,10 @@ def parse_assumption(text: str, ont: Ontology) -> tuple[str, str | None, int]:
     name, _, level = text.partition(":")
     concept = find_concept(ont.concepts("qualifications"), name.strip())
     if concept is None:
-        raise ParameterError(f"{name!r} is not a known qualification", where="--assume")
+        from ontology.fuzzy import did_you_mean
+
+        raise ParameterError(f"{name!r} is not a known qualification", where="--assume",
+                             hint=did_you_mean(ont.concepts("qualifications"), name.strip()))
     level = level.strip() or concept.default_level
     if level and not ont.level_rank(level):
         raise ParameterError(f"unknown level {level!r}", where="--assume", hint="国家级, 省级, 市级 or 区级")

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from ontology.fuzzy import scored
 from policykg.errors import ParameterError
 from queries.eligibility import Eligibility, enterprise_eligibility, parse_assumption
 from webviz.claimgraph import ASSUMED, claim_graph
@@ -33,6 +34,10 @@ RETURN e.id AS uscc, e.name AS name, e.district AS district
 ORDER BY name, uscc
 LIMIT 50
 """
+_ALL = "MATCH (e:Enterprise) RETURN e.id AS uscc, e.name AS name, e.district AS district ORDER BY uscc"
+FUZZY_MIN = 3  # characters typed before close names are offered
+FUZZY_LIMIT = 10
+FUZZY_CUTOFF = 75.0  # names are long and alike (…有限公司): only close ones
 
 
 # The reasons queries.eligibility gives, to say them in the page's language.
@@ -52,6 +57,27 @@ def reason_text(reason: str) -> str:
     return reason
 
 
+# The what-if field's errors from queries.eligibility, to say them in the page's language.
+ASSUME_ERRORS = (
+    (re.compile(r"'(?P<name>.*)' is not a known qualification"), "assume_unknown"),
+    (re.compile(r"unknown level '(?P<level>.*)'"), "assume_unknown_level"),
+    (re.compile(r"at most (?P<n>\d+) assumptions"), "assume_too_many"),
+)
+DID_YOU_MEAN = re.compile(r"did you mean (?P<names>.+)")
+
+
+def assume_error_text(exc: ParameterError) -> str:
+    """A what-if error in the page's language: the known forms translated, a did-you-mean
+    kept with its names; anything else as the library said it."""
+    for pattern, key in ASSUME_ERRORS:
+        m = pattern.fullmatch(exc.message)
+        if m:
+            hint = DID_YOU_MEAN.fullmatch(exc.hint or "")
+            tail = msg("did_you_mean", names=hint["names"]) if hint else msg("assume_hint")
+            return f"{msg(key, **m.groupdict())} ({tail})"
+    return error_text(exc)
+
+
 def held_name(held: str | None) -> str:
     """The qualification a requirement is met with, "(assumed)" in the page's language."""
     if not held:
@@ -65,13 +91,20 @@ def _helpers() -> dict[str, object]:
 
 
 def search(q: str) -> list[dict[str, Any]]:
-    """Enterprises whose USCC is ``q`` (any case) or whose name contains it (at most 50)."""
+    """Enterprises whose USCC is ``q`` (any case) or whose name contains it (at most 50);
+    when none does, the (at most 10) whose names are closest to it, marked ``fuzzy``."""
     q = q.strip()
     if not q:
         return []
     if len(q) > MAX_SEARCH:
         raise ParameterError(f"search text is longer than {MAX_SEARCH} characters", where="?q=")
-    return require_store().read(_SEARCH, {"uscc": q.upper(), "q": q}).records()  # USCCs are upper case
+    found = require_store().read(_SEARCH, {"uscc": q.upper(), "q": q}).records()  # USCCs are upper case
+    if found or len(q) < FUZZY_MIN:
+        return found
+    # No name holds the text: the names closest to it (a typo, a homophone, a missing "(虚构)").
+    register = cached(("enterprise-names",), lambda store: store.read(_ALL).records())
+    hits = scored(q, [r["name"] or "" for r in register], partial=True, limit=FUZZY_LIMIT, cutoff=FUZZY_CUTOFF)
+    return [{**register[i], "fuzzy": True} for i, _ in hits]
 
 
 def as_of_arg() -> dt.date:
@@ -129,7 +162,7 @@ def enterprise(uscc: str) -> tuple[str, int]:
     try:
         assume = assume_args()
     except ParameterError as exc:
-        assume, assume_error = [], error_text(exc)
+        assume, assume_error = [], assume_error_text(exc)
     result = eligibility(uscc, assume)
     ont = state().ontology
     graph = claim_graph(require_store(), ont, result, assume)

@@ -6,6 +6,8 @@ matches the query as a normalised substring (``ontology.labels.normalise``: full
 width, quote styles, spaces; Latin letters case-folded) of each node's name, title,
 caption, stored aliases and the ontology concept's labels and aliases. No word
 segmentation (jieba) is needed for this: a substring of a name or alias is enough.
+When no name holds the query, the closest names are offered (``ontology.fuzzy``:
+rapidfuzz on characters and on pinyin), so a misspelling still finds its target.
 
 Each match comes with the nodes and edges that tie it to the drawing (a qualification
 with the measures that require it and their articles), so the page can add what is not
@@ -19,6 +21,7 @@ from typing import Any
 
 from graph import GraphNode, GraphRel, GraphStore
 from ontology import Ontology
+from ontology.fuzzy import scored
 from ontology.labels import normalise
 from policykg.errors import ParameterError
 from webviz.graphview import DOCUMENT, MEASURES, STRUCTURE, caption, drawable
@@ -121,7 +124,8 @@ def search_document(store: GraphStore, ontology: Ontology, doc_id: str, text: st
     """``{"q", "total", "matches", "nodes", "edges"}`` for ``text`` in document ``doc_id``
     (None if there is no such document; ``index`` if already read). ``matches`` are at most
     MAX_MATCHES, best first: exact name or alias, then prefix, then substring; concepts
-    before the outline."""
+    before the outline. When nothing holds the text, the closest names are offered
+    instead and ``fuzzy`` is true (a did-you-mean)."""
     text = text.strip()
     if len(text) > MAX_QUERY:
         raise ParameterError(f"search text is longer than {MAX_QUERY} characters", where="?q=")
@@ -136,6 +140,9 @@ def search_document(store: GraphStore, ontology: Ontology, doc_id: str, text: st
         best = _rank(node, q, index.names[node.id])
         if best is not None:
             found.append(Match(node, best[1], best[0]))
+    fuzzy = not found
+    if fuzzy:  # nothing holds the text: the names closest to it (高薪技术企业 → 高新技术企业)
+        found = _close(index, text)
     found.sort(key=lambda m: (m.rank, caption(m.node), m.node.id))
     shown = found[:MAX_MATCHES]
     keep_nodes, keep_rels = _context([m.node for m in shown], index.nodes, index.rels)
@@ -144,12 +151,27 @@ def search_document(store: GraphStore, ontology: Ontology, doc_id: str, text: st
     return {
         "q": text,
         "total": len(found),
+        "fuzzy": fuzzy,
         "matches": [{"id": m.node.id, "label": m.node.label, "caption": caption(m.node),
                      "type": types[m.node.label]["name"] if m.node.label in types else m.node.label,
                      "matched": m.matched} for m in shown],
         "nodes": graph["nodes"],
         "edges": graph["edges"],
     }
+
+
+def _close(index: DocumentIndex, text: str) -> list[Match]:
+    """Matches for a misspelt ``text``: each node once, with its name closest to the text
+    (rapidfuzz on characters and pinyin, ``ontology.fuzzy``), ranked after every exact
+    kind of match and by closeness."""
+    pairs = [(node, name) for node in index.nodes.values() for name, _ in index.names[node.id]]
+    seen: dict[str, Match] = {}
+    for i, score in scored(text, [name for _, name in pairs], limit=MAX_MATCHES):
+        node, name = pairs[i]
+        order = ORDER.index(node.label) if node.label in ORDER else len(ORDER)
+        if node.id not in seen:
+            seen[node.id] = Match(node, name, (3, round(100 - score), order))
+    return list(seen.values())
 
 
 def _context(matched: list[GraphNode], nodes: dict[str, GraphNode],
