@@ -27,14 +27,18 @@ from pyoxigraph import RdfFormat, parse, serialize
 from graph.rdf_vocab import (
     DCT,
     DEFAULT_BASE,
+    ELI,
+    ELI_RELATIONS,
     EXTRA_CLASSES,
     ONTOLOGY_IRI,
     PREFIXES,
     PROV,
     RDF,
     SKOS,
+    XSD,
     Iris,
     escape,
+    lexical,
     node_maps,
     rel_maps,
     scheme_iri,
@@ -98,13 +102,14 @@ class Exporter:
                 out.append(write(s, v))
         if label == "PolicyDocument":
             out.extend(f'{s} <{DCT}valid> "{escape(p)}"^^<{DCT}Period> .\n' for p in validity_period(props))
+            out.extend(_eli_document(s, props))
         return "".join(out)
 
     def rel(self, rtype: str, start: str, end: str, props: dict[str, Any]) -> str:
         """The direct triple of a relationship, and its statement if its type has properties."""
         start_label, end_label, p, source_end = self.rels[rtype]
         s, o = self.node_iri(start_label, start), self.node_iri(end_label, end)
-        direct = f"{s} {p} {o} .\n"
+        direct = f"{s} {p} {o} .\n" + _eli_relation(rtype, s, o, props)
         maps = self.rel_maps[rtype]
         if not maps:
             return direct
@@ -119,6 +124,29 @@ class Exporter:
     def header(self) -> str:
         """One triple naming the ontology the data conforms to (a resolvable IRI)."""
         return f"<{self.iris.base}dataset> <{DCT}conformsTo> <{ONTOLOGY_IRI}> .\n"
+
+
+def _eli_document(s: str, props: dict[str, Any]) -> Iterator[str]:
+    """ELI terms of a document from its own dates: first day in force (施行) and last day
+    in force (有效期至); ``eli:in_force`` from them is stated only for a repeal (below),
+    since anything else would change with the day of the export."""
+    if props.get("effective_from") is not None:
+        yield f'{s} <{ELI}first_date_entry_in_force> "{lexical("date", props["effective_from"])}"^^<{XSD}date> .\n'
+    if props.get("effective_until") is not None:
+        yield f'{s} <{ELI}date_no_longer_in_force> "{lexical("date", props["effective_until"])}"^^<{XSD}date> .\n'
+
+
+def _eli_relation(rtype: str, s: str, o: str, props: dict[str, Any]) -> str:
+    """``eli:repeals`` / ``eli:amends`` for a REPEALS / AMENDS relationship; a repealed
+    document is ``eli:in_force eli:InForce-notInForce`` (the repeal is a fact of the data,
+    whichever day the export is made), its stop day on the relationship's statement."""
+    eli = ELI_RELATIONS.get(rtype)
+    if eli is None:
+        return ""
+    line = f"{s} <{eli}> {o} .\n"
+    if rtype == "REPEALS":
+        line += f"{o} <{ELI}in_force> <{ELI}InForce-notInForce> .\n"
+    return line
 
 
 # --- reading the store ---------------------------------------------------------------------

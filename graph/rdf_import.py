@@ -21,7 +21,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, RdfFormat, parse
 
 from graph.rdf_vocab import PKG, RDF, PropMap, node_maps, rel_maps
-from graph.records import Batch, NodeRecord, RelRecord
+from graph.records import LINKS_KEY, Batch, NodeRecord, RelRecord
 from graph.store import GraphStore
 from ontology import Ontology
 from policykg.errors import LoadError
@@ -157,6 +157,11 @@ def group_batches(nodes: list[NodeRecord], rels: list[RelRecord], ontology: Onto
         grouped_nodes[owner_of.get(n.id, shared_key)].append(n)
     for r in rels:
         key = owner_of.get(r.start) or owner_of.get(r.end) or shared_key
+        if r.start in owner_of and r.end in owner_of and owner_of[r.start] != owner_of[r.end]:
+            # between two sources (a document repealing another): the links batch, as a load makes it
+            grouped_rels[LINKS_KEY].append(r)
+            grouped_nodes[LINKS_KEY].extend(NodeRecord(by_id[i].label, i) for i in (r.start, r.end))
+            continue
         grouped_rels[key].append(r)
         for end_id in (r.start, r.end):  # a batch carries the shared nodes it points to
             if key != shared_key and end_id not in owner_of:

@@ -30,8 +30,9 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 ORG = "http://www.w3.org/ns/org#"
 PROV = "http://www.w3.org/ns/prov#"
+ELI = "http://data.europa.eu/eli/ontology#"
 
-PREFIXES = {"pkg": PKG, "rdf": RDF, "xsd": XSD, "skos": SKOS, "dcterms": DCT, "org": ORG, "prov": PROV}
+PREFIXES = {"pkg": PKG, "rdf": RDF, "xsd": XSD, "skos": SKOS, "dcterms": DCT, "org": ORG, "prov": PROV, "eli": ELI}
 
 # Standard classes a node also gets (besides its ontology class; concept nodes also get
 # skos:Concept). W3C ORG recommends skos:prefLabel for an organisation's name.
@@ -45,6 +46,9 @@ STANDARD_PREDICATES: dict[tuple[str, str], str] = {
     ("PolicyDocument", "doc_number"): DCT + "identifier",
     ("PolicyDocument", "issued_on"): DCT + "issued",
 }
+# European Legislation Identifier terms a relationship also gives (besides its ontology
+# relation, which import reads): a version that repeals or amends an earlier one.
+ELI_RELATIONS: dict[str, str] = {"REPEALS": ELI + "repeals", "AMENDS": ELI + "amends"}
 # Names on any label: (predicate, language tag, several values separated by "|").
 LABEL_PREDICATES: dict[str, tuple[str, str, bool]] = {
     "name": (SKOS + "prefLabel", "zh", False),

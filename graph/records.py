@@ -15,6 +15,13 @@ from typing import Any
 
 Value = str | int | float | bool | dt.date | None
 
+# The source of the relationships between documents (REPEALS, AMENDS: loaders/lifecycle.py,
+# graph/rdf_import.py): derived from every document's references and written again with
+# each load, it carries only the bare ids of the documents it links. The key sorts before
+# every document id ("doc-..."), so the embedded store, which merges sources in key order
+# with later ones winning, keeps each document's own row.
+LINKS_KEY = "_lifecycle"
+
 
 def _clean(props: Mapping[str, Any]) -> dict[str, Value]:
     """Drop empty values: both backends treat a missing property and NULL alike."""

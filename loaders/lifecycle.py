@@ -25,14 +25,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from graph.records import Batch, NodeRecord, RelRecord
+from graph.records import LINKS_KEY, Batch, NodeRecord, RelRecord
 from graph.store import GraphStore
 from loaders.document import ExtractedDocument
-
-# The source key of the derived links. It sorts before every document id ("doc-…"), so on
-# the embedded store a document's own row always wins over the bare id this batch carries
-# for each end of a link (sources are merged in key order, later ones winning).
-LINKS_KEY = "_lifecycle"
 
 _NUMBER = r"[^\s《》（）()、，,。；;:：]{1,16}\s*[〔\[［【(（]\s*\d{4}\s*[〕\]］】)）]\s*第?\s*\d+\s*号"
 _TITLE = r"《([^《》]{2,120})》"
@@ -245,7 +240,7 @@ def links_batch(docs: Iterable[DocInfo]) -> Batch:
             rtype = "REPEALS" if ref.kind == "repeals" else "AMENDS"
             since = ref.since or d.effective_from or d.issued_on
             nodes += [NodeRecord("PolicyDocument", d.id), NodeRecord("PolicyDocument", target.id)]
-            rels.append(RelRecord(rtype, d.id, target.id, {"since": since, "mention": ref.text[:500]}))
+            rels.append(RelRecord(rtype, d.id, target.id, {"since": since, "text": ref.text[:500]}))
     return Batch.of(LINKS_KEY, nodes, rels)
 
 

@@ -94,7 +94,7 @@ ORDER BY district, issued_on, id
 """
 _LINKS = """
 MATCH (a:PolicyDocument)-[x:{type}]->(b:PolicyDocument)
-RETURN a.id AS source, b.id AS target, x.since AS since, x.mention AS mention
+RETURN a.id AS source, b.id AS target, x.since AS since, x.text AS mention
 ORDER BY source, target
 """
 

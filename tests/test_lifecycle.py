@@ -261,3 +261,40 @@ def test_web_shows_history_and_the_diff_side_by_side(web_app, versions, old_numb
     assert 'data-old="19" data-new="19"' in html and 'class="removed" data-old="50"' in html
     assert "<del>一定</del>" in html and "<ins>最高200万元</ins>" in html
     assert client.get("/diff", query_string={"a": "产业", "b": old_number}).status_code == 400
+
+
+# --- RDF: ELI terms, SHACL, round trip ------------------------------------------------------------
+def test_rdf_of_the_pair_uses_eli_conforms_and_round_trips(store, versions, tmp_path):
+    import pyshacl
+    import rdflib
+
+    from graph.embedded_store import EmbeddedStore
+    from graph.rdf import export_rdf
+    from graph.rdf_import import import_rdf
+    from ontology.model import ONTOLOGY_DIR
+
+    old_id, new_id = load(store, versions["old"], versions["new"])
+    data = export_rdf(store, None, "ntriples")[1]
+    g = rdflib.Graph().parse(data=data, format="nt")
+    eli = rdflib.Namespace("http://data.europa.eu/eli/ontology#")
+    doc = rdflib.Namespace("https://policykg.org/id/policy-document/")
+    assert (doc[new_id], eli.repeals, doc[old_id]) in g
+    assert (doc[old_id], eli.in_force, eli["InForce-notInForce"]) in g
+    assert g.value(doc[new_id], eli.first_date_entry_in_force).toPython() == NEW_START
+    since = next(g.subjects(rdflib.RDF.predicate, rdflib.URIRef("https://policykg.org/ontology#repeals")))
+    assert g.value(since, rdflib.URIRef("https://policykg.org/ontology#since")).toPython() == NEW_START
+    shapes = rdflib.Graph().parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle")
+    ok, _, text = pyshacl.validate(g, shacl_graph=shapes)
+    assert ok, text
+    g.add((doc[old_id], eli.in_force, eli["InForce-inForce"]))  # the shapes can fail: two statuses
+    assert not pyshacl.validate(g, shacl_graph=shapes)[0]
+
+    path = tmp_path / "pair.nt"
+    path.write_bytes(data)
+    target = EmbeddedStore(tmp_path / "round-trip", store.ontology)
+    try:
+        import_rdf(target, path)
+        assert sorted(export_rdf(target, None, "ntriples")[1].splitlines()) == sorted(data.splitlines())
+        assert {d.id: d.status for d in documents(target, NEW_START)} == {old_id: "repealed", new_id: "in_force"}
+    finally:
+        target.close()
