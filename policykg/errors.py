@@ -50,6 +50,10 @@ class StoreError(PolicyKGError):
     """The graph store refused or failed a query."""
 
 
+class SettingError(PolicyKGError, ValueError):
+    """An environment variable or flag holds a value of the wrong kind."""
+
+
 class DiskFullError(PolicyKGError):
     """A write ran out of disk space (or quota); what was being written was not kept."""
 

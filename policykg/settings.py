@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from policykg.errors import SettingError
+
 BACKENDS = ("embedded", "neo4j")
 
 # The state (graph, sources, audit log with admin query text, reports, Neo4j data and
@@ -149,5 +151,5 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {raw[:20]!r}")
+        raise SettingError(f"must be a positive whole number, got {raw[:20]!r}", where=name)
     return int(raw)

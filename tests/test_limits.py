@@ -304,3 +304,9 @@ def test_a_full_disk_is_one_line_and_keeps_the_previous_graph(tmp_path):
         assert "committed successfully" not in res.output and "Traceback" not in res.output
     finally:
         subprocess.run(["umount", "--lazy", str(full)], check=True)  # the test process may still hold a file
+
+
+def test_a_limit_that_is_not_a_number_is_one_line():
+    res = CliRunner().invoke(main, ["extract", str(NANSHA)], env={"POLICYKG_MAX_DOCUMENT_BYTES": "20MB"})
+    assert res.exit_code == 2
+    assert res.output.strip() == "error: POLICYKG_MAX_DOCUMENT_BYTES: must be a positive whole number, got '20MB'"
