@@ -55,18 +55,27 @@ class Found:
 @dataclass(frozen=True)
 class Amount:
     """A figure stated in a measure: fixed ``amount`` or ``cap`` in 万元, or a ``ratio`` in
-    percent of ``basis``."""
+    percent of ``basis`` (the first contract's fields), and the typed form of the second
+    contract: ``kind`` (grant, cap, ratio, rate, threshold), ``value`` in ``unit``, what
+    it is counted ``per``, and its span in the article (loaders/amounts.py)."""
 
     text: str
     amount: float | None
     cap: float | None
     ratio: float | None
     basis: str | None
+    kind: str | None = None
+    value: float | None = None
+    unit: str | None = None
+    per: str | None = None
+    start: int | None = None
+    end: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Contract form."""
-        return {"text": self.text, "amount_wan": self.amount, "cap_wan": self.cap, "ratio": self.ratio,
-                "basis": self.basis}
+        """Contract form: the typed fields (DESIGN.md, second version) and the first ones."""
+        return {"kind": self.kind, "value": self.value, "unit": self.unit, "per": self.per, "basis": self.basis,
+                "text": self.text, "start": self.start, "end": self.end,
+                "amount_wan": self.amount, "cap_wan": self.cap, "ratio": self.ratio}
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,10 @@ class Measure:
     amounts: tuple[Amount, ...] = ()
     assessment: str | None = None
     note: int | None = None  # index of the responsibility note that covers it
+    # sizes the applicant must reach (loaders.amounts.Condition), and the qualifications as
+    # groups that must all hold, any one of a group doing (tuples of Found)
+    conditions: tuple[Any, ...] = ()
+    requirements: tuple[tuple[Found, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -194,6 +207,9 @@ class ExtractedDocument:
                             "beneficiaries": [f.name for f in m.beneficiaries],
                             "industries": [f.name for f in m.industries],
                             "amounts": [x.as_dict() for x in m.amounts],
+                            "conditions": [c.as_dict() for c in m.conditions],
+                            "requirements": [{"any_of": [{"name": q.name, "level": q.level} for q in g]}
+                                             for g in m.requirements],
                             "assessment": m.assessment,
                         }
                         for m in a.measures

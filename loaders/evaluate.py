@@ -259,7 +259,24 @@ def _evaluate_v2(doc: ExtractedDocument, gold_data: dict[str, Any]) -> dict[str,
             sc = _sets(got[f], want[f])
             c = counts[f]
             c[0], c[1], c[2] = c[0] + sc.tp, c[1] + sc.fp, c[2] + sc.fn
-    return {f: Score(*v) for f, v in counts.items()}
+    return {f: Score(*v) for f, v in counts.items()} | {"amounts_typed": amounts_typed(doc, gold_data)}
+
+
+def amounts_typed(doc: ExtractedDocument, gold_data: dict[str, Any]) -> Score:
+    """Typed amounts (issue 15): the multiset of (kind, value, per) per group of gold lines
+    (an article's lines, and the orphan lines) against the article's measures' amounts."""
+    from collections import Counter
+
+    lines = {int(k): v for k, v in (gold_data.get("lines") or {}).items()}
+    groups = group_lines(doc, lines)
+    tp = fp = fn = 0
+    for i in [*range(len(doc.articles)), None]:
+        stated = [x for m in doc.articles[i].measures for x in m.amounts if x.kind] if i is not None else []
+        got = Counter((x.kind, round(float(x.value), 4), x.per) for x in stated)
+        want = Counter((str(x["kind"]), round(float(x["value"]), 4), x.get("per")) for n in groups.get(i, [])
+                       for x in lines[n].get("amounts") or [] if x.get("value") is not None)
+        tp, fp, fn = tp + sum((got & want).values()), fp + sum((got - want).values()), fn + sum((want - got).values())
+    return Score(tp, fp, fn)
 
 
 def _differences_v2(doc: ExtractedDocument, gold_data: dict[str, Any]) -> list[str]:

@@ -115,6 +115,7 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
                     qualifications=tuple(facts["qualifications"]), support_forms=tuple(facts["support_forms"]),
                     beneficiaries=tuple(facts["beneficiaries"]), industries=tuple(facts["industries"]),
                     amounts=tuple(facts["amounts"]), assessment=facts["assessment"],
+                    conditions=tuple(facts["conditions"]), requirements=tuple(facts["requirements"]),
                     note=notes.index(note) if note else None,
                 ))
         found = tuple(discover(know, a.text))  # recognitions the ontology lacks, for curators

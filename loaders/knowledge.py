@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 
 from loaders import patterns as P
+from loaders.amounts import measure_conditions, requirement_groups, typed_amounts
 from loaders.document import Amount, Found
 from loaders.matcher import Match, Matcher, matching_key, word_boundaries
 from ontology import Ontology
-
-_WAN = {"亿元": 10000.0, "万元": 1.0, "元": 0.0001}
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
     forms = _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
                     for m in k.support_forms.find(text)
                     if not any(s < m.end and m.start < e for s, e in taken))
-    amounts = read_amounts(text)
+    amounts = read_amounts(text, offset)
     if amounts and not forms:
         default = next((c for c in k.ontology.concepts("support_forms") if c.for_amount), None)
         if default is not None and P.AMOUNT_SUPPORT.search(text):
@@ -134,6 +133,9 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
                               for m in k.industries.find(text)),
         "amounts": amounts,
         "assessment": assessment.group(0) if assessment else None,
+        # thresholds as conditions on an enterprise metric, qualifications as groups (loaders/amounts.py)
+        "conditions": measure_conditions(text, offset, k.ontology.concepts("metrics")),
+        "requirements": requirement_groups(text, quals, offset),
     }
 
 
@@ -144,29 +146,10 @@ def _dedupe(items) -> list[Found]:  # noqa: ANN001
     return list(out.values())
 
 
-def _wan(number: str, unit: str) -> float:
-    return round(float(number) * _WAN[unit], 4)
-
-
-def read_amounts(text: str) -> list[Amount]:
-    """Caps, fixed amounts and ratios stated in ``text``, in 万元 and percent."""
-    out: list[Amount] = []
-    taken: list[tuple[int, int]] = []
-    for m in P.CAP.finditer(text):
-        out.append(Amount(m.group(0), None, _wan(m.group(1), m.group(2)), None, None))
-        taken.append(m.span())
-    for m in P.AMOUNT.finditer(text):
-        if any(a <= m.start() < b for a, b in taken):
-            continue
-        if re.match(r"\s*(?:\(含\)|（含）)?以上", text[m.end():]):
-            continue  # a threshold the applicant must reach, not a grant
-        out.append(Amount(m.group(0), _wan(m.group(1), m.group(2)), None, None, None))
-    basis = P.BASIS.search(text)
-    for m in P.RATIO.finditer(text):
-        out.append(Amount(m.group(0), None, None, float(m.group(1)), basis.group(1) if basis else None))
-    if basis and not P.RATIO.search(text):
-        out.append(Amount(basis.group(0), None, None, None, basis.group(1)))
-    return out
+def read_amounts(text: str, offset: int = 0) -> list[Amount]:
+    """Typed figures stated in ``text`` (grants, caps, ratios, rates, thresholds; 万元 and
+    percent), spans shifted by ``offset``: loaders/amounts.py reads them."""
+    return typed_amounts(text, offset)
 
 
 def candidate_qualifications(k: Knowledge, text: str) -> list[str]:

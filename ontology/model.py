@@ -112,7 +112,10 @@ class Concept:
     definition_en: str | None = None
     bureau_type: str | None = None  # bureaus: id of their bureau type
     name_patterns: tuple[str, ...] = ()  # bureau types: words that identify them in a name
+    clause_cues: tuple[str, ...] = ()  # support forms: regexes of a clause that reads a generic grant as this form
     division_level: str | None = None  # places: province, city, district or county
+    unit: str | None = None  # metrics: the unit values are kept in (万元, %, 人)
+    parts: tuple[str, ...] = ()  # metrics: (numerator id, denominator id) of a ratio metric
 
     @property
     def all_labels(self) -> tuple[str, ...]:
@@ -323,7 +326,10 @@ def _concept(g: _Triples, c: URIRef, scheme: str) -> Concept:
         definition_en=_label(g, c, "en", SKOS.definition) or None,
         bureau_type=_local(type_iri) if type_iri is not None else None,
         name_patterns=_zh_values(g, c, PKG.namePattern),
+        clause_cues=tuple(sorted(str(o) for o in g.objects(c, PKG.clauseCue))),
         division_level=_one(g, c, PKG.divisionLevel),
+        unit=_one(g, c, PKG.unit),
+        parts=tuple(_local(x) for x in (g.value(c, PKG.numerator), g.value(c, PKG.denominator)) if x is not None),
     )
 
 
