@@ -24,6 +24,7 @@ from webviz.errors import register_error_handlers
 from webviz.exports import exports
 from webviz.pages import pages
 from webviz.querypages import query_pages
+from webviz.unlocks import unlocks
 
 # Only this origin: no inline script or style, no CDN, no framing.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(admin)
     app.register_blueprint(curate)
     app.register_blueprint(exports)
+    app.register_blueprint(unlocks)
     app.register_blueprint(diff_pages)
     register_error_handlers(app)
     app.after_request(_security_headers)

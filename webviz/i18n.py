@@ -336,6 +336,48 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_max_ratio": "最高比例",
         "compare_download_html": "下载 HTML 报告",
         # --- end export and compare ---
+        # --- issue 18 items 1-2: unlocks matrix and readable graph (H11a) ---
+        "unlocks_nav": "资质→扶持",
+        "unlocks_heading": "哪些资质可以获得哪些扶持",
+        "unlocks_load_failed": "矩阵加载失败",
+        "unlocks_summary": "共 {measures} 项措施（{documents} 份文件）要求 {qualifications} 种资质。点击格子、资质或支持方式查看条款原文。",
+        "unlocks_measures_n": "{n} 项措施",
+        "unlocks_clauses_for": "{q} → {f}（{district}）",
+        "unlocks_clauses_for_row": "要求“{q}”的措施",
+        "unlocks_clauses_for_column": "提供“{f}”的措施（{district}）",
+        "unlocks_open_source": "在原文中查看该条款",
+        "unlocks_empty": "没有符合筛选条件的措施。请放宽筛选或更改日期。",
+        "unlocks_rows_capped": "（显示措施最多的前 {shown} 种资质，共 {total} 种；可在“显示行数”中选择全部。）",
+        "unlocks_help_summary": "怎么读这张图？为什么用矩阵？",
+        "unlocks_help_read": ("每一行是一种资质（括号内为要求它的措施数），每一列是一种支持方式（括号内为措施数），"
+                              "格子里的数字是既要求该资质又提供该支持方式的措施数，颜色越深措施越多。"
+                              "鼠标停在格子上可看到条款中写明的金额；点击格子、行名或列名，下方列出相应条款的原文，"
+                              "并可跳转到该条款所在文件的关系图，原文中该措施会被标出。"),
+        "unlocks_help_why": ("为什么用矩阵而不用桑基图或二分图：一项措施常常同时要求几种资质、提供几种支持，"
+                             "桑基图的流带会把同一项措施重复计算，宽度也暗示并不存在的“流量”；"
+                             "上百种资质与几十种支持方式连成二分图时，大部分连线互相交叉。"
+                             "矩阵把每一对组合只画一次，格子里是准确的数字；并排比较各区时，各区使用相同的行，沿一行横向阅读即可。"),
+        "unlocks_help_filters": ("筛选：勾选一个区只看该区，勾选两个及以上的区则并排显示（最多 4 个）；"
+                                 "主题按条款所在章节归类；级别是条款对资质要求的级别（国家级、市级等）；"
+                                 "日期只计当日有效的政策（清空日期则计入所有已载入的文件）。"),
+        "unlocks_districts": "行政区",
+        "unlocks_districts_hint": "不选为全部；选两个以上并排比较（最多 {n} 个）",
+        "unlocks_level": "要求级别",
+        "unlocks_level_none": "未注明级别",
+        "unlocks_as_of": "有效日期",
+        "unlocks_rows": "显示行数",
+        "unlocks_rows_all": "全部",
+        "unlocks_clauses": "条款",
+        "unlocks_clauses_hint": "点击矩阵中的格子、资质或支持方式，在这里查看对应条款的原文。",
+        "unlocks_amount": "{v}万元",
+        "unlocks_cap": "最高{v}万元",
+        "unlocks_ratio": "{v}%",
+        "unlocks_no_form": "（未写明支持方式）",
+        "unlocks_all_districts": "全部行政区",
+        "unlocks_unknown": "数据中没有这个{what}：{value}",
+        "unlocks_choose_offered": "请从筛选框提供的选项中选择，或留空",
+        "unlocks_theme": "主题",
+        # --- end H11a ---
     },
     "en": {
         "app_title": "Policy knowledge graph",
@@ -674,6 +716,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "compare_max_ratio": "Max ratio",
         "compare_download_html": "Download HTML report",
         # --- end export and compare ---
+        # --- issue 18 items 1-2: unlocks matrix and readable graph (H11a) ---
+        "unlocks_nav": "Qualifications → support",
+        "unlocks_heading": "Which qualifications unlock which supports",
+        "unlocks_load_failed": "The matrix could not be loaded",
+        "unlocks_summary": "{measures} measures ({documents} documents) require {qualifications} qualifications. Click a cell, a qualification or a form of support for the clauses.",
+        "unlocks_measures_n": "{n} measures",
+        "unlocks_clauses_for": "{q} → {f} ({district})",
+        "unlocks_clauses_for_row": "Measures requiring “{q}”",
+        "unlocks_clauses_for_column": "Measures providing “{f}” ({district})",
+        "unlocks_open_source": "Show this clause in its document",
+        "unlocks_empty": "No measure matches the filters. Widen them or change the date.",
+        "unlocks_rows_capped": "(Showing the {shown} qualifications with most measures of {total}; choose “all” under rows.)",
+        "unlocks_help_summary": "How to read this, and why a matrix?",
+        "unlocks_help_read": ("Each row is a qualification (in brackets: the measures requiring it), each column a form "
+                              "of support (in brackets: its measures); a cell counts the measures that require the row's "
+                              "qualification and provide the column's support, darker for more. Hover a cell for the "
+                              "amounts its clauses name; click a cell, a row's name or a column's name to list the "
+                              "clauses below, each with a link to its document's graph, where the measure is marked "
+                              "in the source text."),
+        "unlocks_help_why": ("Why a matrix and not a Sankey or a bipartite drawing: a measure often requires several "
+                             "qualifications and provides several supports, so a Sankey's bands would count one measure "
+                             "several times and their widths suggest a flow that does not exist; a hundred "
+                             "qualifications joined to fifty supports cross most of their lines. A matrix shows each "
+                             "pair once with its exact count, and districts side by side share the same rows, so "
+                             "you read across a row."),
+        "unlocks_help_filters": ("Filters: tick one district to see only it, two or more to put them side by side (at "
+                                 "most 4); a theme is what the clause's chapter is about; the level is the level of "
+                                 "qualification a clause requires (national, municipal...); the date counts only "
+                                 "policies in force that day (clear it to count every loaded document)."),
+        "unlocks_districts": "Districts",
+        "unlocks_districts_hint": "none: all; two or more: side by side (at most {n})",
+        "unlocks_level": "Required level",
+        "unlocks_level_none": "no level named",
+        "unlocks_as_of": "In force on",
+        "unlocks_rows": "Rows",
+        "unlocks_rows_all": "all",
+        "unlocks_clauses": "Clauses",
+        "unlocks_clauses_hint": "Click a cell, a qualification or a form of support in the matrix to see its clauses here.",
+        "unlocks_amount": "{v} × 10k yuan",
+        "unlocks_cap": "up to {v} × 10k yuan",
+        "unlocks_ratio": "{v}%",
+        "unlocks_no_form": "(support not named)",
+        "unlocks_all_districts": "All districts",
+        "unlocks_unknown": "the data has no {what} {value}",
+        "unlocks_choose_offered": "choose one the filters offer, or leave it empty",
+        "unlocks_theme": "theme",
+        # --- end H11a ---
     },
 }
 
