@@ -176,13 +176,37 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
                     if rtype == "REQUIRES":
                         props["level"] = f.level
                         props["level_rank"] = ont.level_rank(f.level)
+                        props["requirement_group"] = _group_of(m, f)
                     if rtype == "PROVIDES" and i == 0:
                         props.update(amounts)
                     rels.append(RelRecord(rtype, mid, concept.id, props))
             for name in m.bureaus:
                 rels.append(RelRecord("HANDLES", bureau(name), mid, {"lead": name in m.lead}))
+            _numbers(m, mid, did, nodes, rels)
         _candidates(a, aid, did, nodes, rels)
     return Batch.of(did, nodes, rels)
+
+
+def _group_of(m: Measure, f: object) -> int:
+    """The requirement group (1-based) of qualification ``f`` in measure ``m``: groups must
+    all hold, any one qualification of a group will do (loaders/amounts.requirement_groups)."""
+    return next((i for i, g in enumerate(m.requirements, start=1) if any(q.name == f.name for q in g)), 1)
+
+
+def _numbers(m: Measure, mid: str, did: str, nodes: list[NodeRecord], rels: list[RelRecord]) -> None:
+    """A measure's typed amounts and conditions as nodes of its document (issue 15)."""
+    for i, x in enumerate(a for a in m.amounts if a.kind):
+        aid = f"{mid}-amount{i + 1}"
+        nodes.append(NodeRecord("Amount", aid, {"kind": x.kind, "value": x.value, "unit": x.unit, "per": x.per,
+                                                "basis": x.basis, "text": x.text, "start": x.start, "end": x.end,
+                                                "document_id": did}))
+        rels.append(RelRecord("HAS_AMOUNT", mid, aid))
+    for i, c in enumerate(m.conditions):
+        cid = f"{mid}-condition{i + 1}"
+        nodes.append(NodeRecord("Condition", cid, {"metric": c.metric, "op": c.op, "value": c.value, "unit": c.unit,
+                                                   "period": c.period, "text": c.text, "start": c.start,
+                                                   "end": c.end, "document_id": did}))
+        rels.append(RelRecord("HAS_CONDITION", mid, cid))
 
 
 def _candidates(a: Article, aid: str, did: str, nodes: list[NodeRecord], rels: list[RelRecord]) -> None:

@@ -328,7 +328,7 @@ def _concept(g: _Triples, c: URIRef, scheme: str) -> Concept:
         name_patterns=_zh_values(g, c, PKG.namePattern),
         clause_cues=tuple(sorted(str(o) for o in g.objects(c, PKG.clauseCue))),
         division_level=_one(g, c, PKG.divisionLevel),
-        unit=_one(g, c, PKG.unit),
+        unit=_one(g, c, PKG.metricUnit),
         parts=tuple(_local(x) for x in (g.value(c, PKG.numerator), g.value(c, PKG.denominator)) if x is not None),
     )
 
