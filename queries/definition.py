@@ -124,6 +124,13 @@ class QueryDef:
     path: Path
     variants: dict[str, str] = field(default_factory=dict)
     examples: tuple[dict[str, Any], ...] = ()
+    columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (zh, en) heading
+
+    def heading(self, column: str, lang: str = "zh") -> str:
+        """The heading of result column ``column`` in ``lang`` (zh or en), from the file's
+        ``columns:`` map; the column's own name when the file gives none."""
+        zh, en = self.columns.get(column, (column, column))
+        return en if lang == "en" else zh
 
     def cypher_for(self, backend: str) -> str:
         """The Cypher to run on ``backend`` (its variant if the file has one)."""
@@ -165,6 +172,21 @@ def _text(data: dict, key: str, where: str, lang: str | None = None) -> str:
         label = f"{key}.{lang}" if lang else key
         raise QueryDefinitionError(f"missing or empty field {label!r}", where=where)
     return value.strip()
+
+
+def _columns(raw: Any, where: str) -> dict[str, tuple[str, str]]:
+    """The ``columns:`` map (result column -> ``{zh, en}`` heading), checked."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise QueryDefinitionError("columns must map each result column to {zh: ..., en: ...}", where=where)
+    out = {}
+    for name, label in raw.items():
+        cw = f"{where}: columns.{name}"
+        if not isinstance(label, dict):
+            raise QueryDefinitionError("expected {zh: ..., en: ...}", where=cw)
+        out[str(name)] = (_text(label, "zh", cw), _text(label, "en", cw))
+    return out
 
 
 def parse_query_file(path: Path) -> QueryDef:
@@ -232,6 +254,7 @@ def parse_query_file(path: Path) -> QueryDef:
                 f"parameters used in the Cypher {sorted(used)} differ from those declared {sorted(declared)}",
                 where=where,
             )
+    columns = _columns(data.get("columns"), where)
     show = data.get("show", "table")
     if show not in SHOW_KINDS:
         raise QueryDefinitionError(f"unknown show {show!r}", where=where, hint="one of " + ", ".join(SHOW_KINDS))
@@ -247,6 +270,7 @@ def parse_query_file(path: Path) -> QueryDef:
         path=path,
         variants=variants,
         examples=tuple(data.get("examples") or ()),
+        columns=columns,
     )
 
 

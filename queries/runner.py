@@ -54,6 +54,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict) and "label" in value and "properties" in value:
         p = value["properties"]
         return str(p.get("name") or p.get("title") or value["id"])
+    if isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+        return "; ".join(_cell(v) for v in value)  # a measure's bureaus, gathered in one cell
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
@@ -66,16 +68,18 @@ def safe_cell(value: Any) -> str:
     ("'=HYPERLINK(1)", "'-3", '-3', '区经委')
     """
     text = _cell(value)
-    if isinstance(value, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, (str, list)) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
 
 
-def to_csv(result: ReadResult) -> str:
-    """CSV text with a header row; formula-like text cells are neutralised."""
+def to_csv(result: ReadResult, headings: list[str] | None = None) -> str:
+    """CSV text with a header row (``headings``, e.g. the query file's in one language, or
+    the column names); formula-like text cells are neutralised; a list is one cell, its
+    items joined by "; " as on the page."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(result.columns)
+    w.writerow(headings or result.columns)
     for row in result.rows:
         w.writerow([safe_cell(v) for v in row])
     return buf.getvalue()

@@ -165,7 +165,9 @@ def test_saved_query_form_result_download_and_language(page, base_url):
     download = info.value
     assert download.suggested_filename == "qualification-supports.csv"
     text = Path(download.path()).read_bytes().decode("utf-8-sig")
-    assert text.splitlines()[0] == "qualification,level,support_form,district,article,title,measure,bureau"
+    # the query file's headings in the page's language (issue 18.3)
+    assert text.splitlines()[0] == ("资质,级别,支持方式,金额(万元),最高(万元),比例(%),受理单位,行政区,"
+                                    "文件,条款,条款标题,措施")
     assert "高新技术企业" in text
 
     page.click("#lang-switch")

@@ -19,11 +19,14 @@ def _rows(records, *cols):
 
 
 def _check_supports(rows):
-    a19 = {(r["qualification"], r["level"], r["bureau"]) for r in rows if r["article"] == 19}
-    bureaus = {"区经委", "区科委", "区商务委"}
-    return ({("高新技术企业", None, b) for b in bureaus} <= a19
-            and {("专精特新“小巨人”企业", "国家级", b) for b in bureaus} <= a19
-            and all(r["support_form"] == "资金支持" for r in rows if r["article"] == 19))
+    """One row per measure and qualification, its bureaus gathered in one cell (issue 18.3)."""
+    a19 = {(r["qualification"], r["level"], tuple(r["bureaus"])) for r in rows if r["article"] == 19}
+    bureaus = ("区商务委", "区科委", "区经委")  # sorted, the same on both backends
+    keys = [(r["qualification"], r["document"], r["article"], r["measure"], r["level"]) for r in rows]
+    return ({("高新技术企业", None, bureaus), ("专精特新“小巨人”企业", "国家级", bureaus)} <= a19
+            and all(r["support_forms"] == ["资金支持"] for r in rows if r["article"] == 19)
+            and len(set(keys)) == len(keys)
+            and {r["document"] for r in rows} == {"闵行区关于产业高质量发展的政策意见(试行)"})
 
 
 # tests/data/eligibility-cases.csv: 丁 holds 专精特新“小巨人”企业 (国家级, valid); 甲 and 庚
@@ -48,7 +51,9 @@ HAND_CHECKED = {
     # Minhang 19 (区经委/区科委/区商务委) and Changning 2's AI paragraph (区科委/区数据局/区投促办)
     "bureaus-for-qualification": lambda rows: sorted(_rows(rows, "district", "bureau")) == sorted(
         [("闵行区", "区经委"), ("闵行区", "区科委"), ("闵行区", "区商务委"),
-         ("长宁区", "区科委"), ("长宁区", "区数据局"), ("长宁区", "区投促办")]),
+         ("长宁区", "区科委"), ("长宁区", "区数据局"), ("长宁区", "区投促办")])
+    and {(r["bureau"], tuple(r["articles"])) for r in rows if r["district"] == "闵行区"} == {
+        ("区经委", (19,)), ("区科委", (19,)), ("区商务委", (19,))},
     "documents-in-force": lambda rows: _rows(rows, "district", "in_force")
     == [("南沙区", False), ("长宁区", True), ("闵行区", True)],
     "measures-for-beneficiary": lambda rows: {("闵行区", 3), ("长宁区", 4)} <= set(_rows(rows, "district", "article")),
@@ -58,8 +63,9 @@ HAND_CHECKED = {
     and rows[0]["path"]["rels"][0]["type"] == "BROADER",
     "qualification-supports": _check_supports,
     # a 小巨人 is also a 专精特新 SME: Minhang 19 names both; Changning 5 names “专精特新”企业
-    "qualification-unlocks": lambda rows: set(_rows(rows, "district", "article", "requires")) == {
-        ("闵行区", 19, "专精特新“小巨人”企业"), ("闵行区", 19, "专精特新中小企业"), ("长宁区", 5, "专精特新中小企业")},
+    "qualification-unlocks": lambda rows: _rows(rows, "district", "article", "requires") == [
+        ("长宁区", 5, "专精特新中小企业"), ("闵行区", 19, "专精特新“小巨人”企业"), ("闵行区", 19, "专精特新中小企业")]
+    and rows[0]["cap_wan"] == 500 and rows[1]["bureaus"] == ["区商务委", "区科委", "区经委"],
     "qualifications-in-many-articles": lambda rows: ("高新技术企业", 2) in _rows(rows, "qualification", "articles"),
     "qualifications-only-one-rewards": lambda rows: "专精特新“小巨人”企业" in {r["qualification"] for r in rows}
     and "高新技术企业" not in {r["qualification"] for r in rows},

@@ -89,6 +89,7 @@ class _Page(HTMLParser):
     def __init__(self, html: str):
         super().__init__()
         self.headers: list[str] = []
+        self.columns: list[str] = []  # each heading's result column (data-column), or its text
         self.rows: list[list[str]] = []
         self.inputs: dict[str, dict[str, str | None]] = {}
         self.selects: dict[str, list[tuple[str, bool]]] = {}
@@ -97,6 +98,7 @@ class _Page(HTMLParser):
         self.items: list[str] = []
         self.attrs_of: dict[str, dict[str, str | None]] = {}
         self._cell: list[str] | None = None
+        self._column: str | None = None
         self._in_thead = False
         self._select: str | None = None
         self._datalist: str | None = None
@@ -112,6 +114,7 @@ class _Page(HTMLParser):
             self.rows.append([])
         elif tag in ("td", "th"):
             self._cell = []
+            self._column = a.get("data-column")
         elif tag == "input" and a.get("name"):
             self.inputs[a["name"]] = a
         elif tag == "select" and a.get("name"):
@@ -135,7 +138,11 @@ class _Page(HTMLParser):
             self._in_thead = False
         elif tag in ("td", "th") and self._cell is not None:
             text = "".join(self._cell).strip()
-            (self.headers.append(text) if tag == "th" else self.rows[-1].append(text))
+            if tag == "th":
+                self.headers.append(text)
+                self.columns.append(self._column or text)
+            else:
+                self.rows[-1].append(text)
             self._cell = None
         elif tag == "select":
             self._select = None
@@ -147,7 +154,8 @@ class _Page(HTMLParser):
             self._cell.append(data)
 
     def records(self) -> list[dict[str, str]]:
-        return [dict(zip(self.headers, r, strict=True)) for r in self.rows if r]
+        """Rows keyed by result column (the headings are the query file's, in the page's language)."""
+        return [dict(zip(self.columns, r, strict=True)) for r in self.rows if r]
 
 
 def _get(client, url: str, status: int = 200, **params: str):
@@ -177,10 +185,12 @@ def test_library_page_lists_every_query_in_both_languages(client):
 def test_qualification_supports_from_its_form(client):
     r = _get(client, SUPPORTS, lang="zh", **MINHANG_RUN)
     page = _Page(r.get_data(as_text=True))
-    assert page.headers[:1] == ["qualification"] and "bureau" in page.headers
+    assert page.headers[:1] == ["资质"] and "受理单位" in page.headers  # the query file's headings
+    assert page.columns[:1] == ["qualification"] and "bureaus" in page.columns
     rows = [x for x in page.records() if x["article"] == "19" and x["district"] == "闵行区"]
     for qualification in ("高新技术企业", "专精特新“小巨人”企业"):
-        assert {"区经委"} <= {x["bureau"] for x in rows if x["qualification"] == qualification}, qualification
+        # one row per measure, its bureaus in one cell
+        assert [x["bureaus"] for x in rows if x["qualification"] == qualification] == ["区商务委; 区科委; 区经委"]
     # the form keeps the values: the URL is a permalink
     assert page.inputs["district"]["value"] == "闵行区" and page.inputs["as_of"]["value"] == "2025-06-30"
     assert page.attrs_of["query-form"]["method"] == "get"
@@ -198,18 +208,22 @@ def test_csv_and_json_downloads_repeat_the_result(client):
     assert text.splitlines()[0] == ",".join(page.headers)
     table = list(csv.reader(io.StringIO(text)))
     assert len(table) == len(page.rows) + 1
-    assert ["高新技术企业", "", "资金支持", "闵行区", "19", "加大培育优质企业", "2", "区经委"] in table
+    assert ["高新技术企业", "", "资金支持", "", "", "", "区商务委; 区科委; 区经委", "闵行区",
+            "闵行区关于产业高质量发展的政策意见(试行)", "19", "加大培育优质企业", "2"] in table
     r = _get(client, json_url)
     assert "attachment" in r.headers["Content-Disposition"]
     body = json.loads(r.data)
-    assert body["columns"] == page.headers and len(body["rows"]) == len(page.rows)
+    assert body["columns"] == page.columns and len(body["rows"]) == len(page.rows)
     api = _get(client, "/api/queries/qualification-supports", **MINHANG_RUN).get_json()
     assert api["ok"] is True and set(api) >= {"columns", "rows", "nodes", "rels"}
     assert api["rows"] == body["rows"] and api["params"] == MINHANG_RUN
-    assert any(row["qualification"] == "高新技术企业" and row["article"] == 19 and row["bureau"] == "区经委"
+    assert any(row["qualification"] == "高新技术企业" and row["article"] == 19 and "区经委" in row["bureaus"]
                for row in api["rows"])
+    assert [api["headings"][c]["zh"] for c in api["columns"]] == page.headers
     r = _get(client, "/api/queries/qualification-supports", format="csv", **MINHANG_RUN)
-    assert r.data.decode("utf-8-sig").startswith("qualification,level,support_form,")
+    assert r.data.decode("utf-8-sig").startswith("资质,级别,支持方式,")
+    r = _get(client, "/api/queries/qualification-supports", format="csv", lang="en", **MINHANG_RUN)
+    assert r.data.decode("utf-8-sig").startswith("Qualification,Level,Forms of support,")
 
 
 def test_csv_neutralises_formulas(client, drop):

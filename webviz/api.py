@@ -12,7 +12,7 @@ from policykg.errors import ParameterError
 from queries import lookup_choices, to_csv, to_json
 from webviz.context import cached, require_store, state
 from webviz.documents import article_details, get_document, list_documents
-from webviz.explore import DEFAULT_NEIGHBOURS, GraphFilter, explore_document, neighbours
+from webviz.explore import DEFAULT_NEIGHBOURS, MAX_DEPTH, GraphFilter, ego_network, explore_document, neighbours
 from webviz.i18n import current_lang, msg
 from webviz.querylib import bound_params, describe, get_query, load_queries, request_values, run_saved
 from webviz.search import DocumentIndex, document_index, search_document
@@ -100,13 +100,33 @@ def node_neighbours(node_id: str) -> Response:
     its distinct neighbours), ``shown`` and ``note`` ("showing N of M" when capped)."""
     cap = state().settings.graph_max_neighbours
     limit = int_arg("limit", min(DEFAULT_NEIGHBOURS, cap), 1, cap)
-    found = cached(("neighbours", node_id, limit, current_lang()),
-                   lambda store: neighbours(store, state().ontology, node_id, limit))
+    rtype = request.args.get("type", "").strip()
+    if rtype and rtype not in state().ontology.rel_types:
+        raise ParameterError(f"unknown relationship type {rtype[:40]!r}", where="?type=",
+                             hint="relationship types: " + ", ".join(sorted(state().ontology.rel_types)))
+    found = cached(("neighbours", node_id, limit, rtype, current_lang()),
+                   lambda store: neighbours(store, state().ontology, node_id, limit, rtype))
     if found is None:
         abort(404, msg("no_such_node"))
     capped = found["total"] > found["shown"]
     note = msg("neighbours_capped", shown=found["shown"], total=found["total"]) if capped else ""
     return jsonify({"ok": True, **found, "note": note})
+
+
+@api.get("/nodes/<node_id>/ego")
+def node_ego(node_id: str) -> Response:
+    """The ego network of a node: every node within ``?depth=`` steps (1 to 3, default 1)
+    and the relationships among them, nearest first, at most POLICYKG_GRAPH_LIMIT nodes
+    (``total``, ``shown`` and a ``note`` when capped); each node's ``level`` is its distance."""
+    depth = int_arg("depth", 1, 1, MAX_DEPTH)
+    limit = state().settings.graph_node_limit
+    found = cached(("ego", node_id, depth, limit, current_lang()),
+                   lambda store: ego_network(store, state().ontology, node_id, depth, limit))
+    if found is None:
+        abort(404, msg("no_such_node"))
+    capped = found["total"] > found["shown"]
+    return jsonify({"ok": True, **found,
+                    "note": msg("showing_nodes", shown=found["shown"], total=found["total"]) if capped else ""})
 
 
 def int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -176,7 +196,8 @@ def saved_query(name: str) -> Response:
     result = run_saved(require_store(), q, values)
     if fmt == "csv":
         # A byte-order mark so that spreadsheet programs read the Chinese as UTF-8.
-        return _download("\ufeff" + to_csv(result), "text/csv; charset=utf-8", f"{q.name}.csv")
+        headings = [q.heading(c, current_lang()) for c in result.columns]  # the page's language
+        return _download("\ufeff" + to_csv(result, headings), "text/csv; charset=utf-8", f"{q.name}.csv")
     if fmt == "json":
         return _download(to_json(result), "application/json; charset=utf-8", f"{q.name}.json")
     cap = state().settings.graph_max_nodes
@@ -189,6 +210,7 @@ def saved_query(name: str) -> Response:
         "query": q.name,
         "params": bound_params(q, values),
         "columns": result.columns,
+        "headings": {c: {"zh": q.heading(c, "zh"), "en": q.heading(c, "en")} for c in result.columns},
         "rows": result.records(),
         "nodes": [n.as_dict() for n in nodes],
         "rels": [r.as_dict() for r in rels],

@@ -13,7 +13,7 @@ from queries import QueryDef
 from webviz.context import require_store, state
 from webviz.errors import heading
 from webviz.graphview import node_types
-from webviz.i18n import msg, pick
+from webviz.i18n import current_lang, msg, pick
 from webviz.pages import JS_MESSAGES
 from webviz.querylib import (
     check_values,
@@ -25,11 +25,12 @@ from webviz.querylib import (
     request_values,
     run_saved,
 )
-from webviz.results import MAX_TABLE_ROWS, bar_chart, result_graph, table_rows
+from webviz.results import MAX_TABLE_ROWS, PAGE_SIZE, bar_chart, headings, result_graph, table_rows
 
 query_pages = Blueprint("query_pages", __name__)
 
 GROUPS = ("policy", "review", "deployment")
+TABLE_MESSAGES = ("table_page", "table_prev", "table_next", "table_sort")  # static/tables.js's words
 
 
 @query_pages.get("/queries")
@@ -72,8 +73,11 @@ def query(name: str) -> str | tuple[str, int]:
     context.update(
         result=result,
         rows=table_rows(result),
+        headings=headings(q, result, current_lang()),
         max_rows=MAX_TABLE_ROWS,
-        chart=bar_chart(result) if q.show == "bar" else None,
+        page_size=PAGE_SIZE,
+        table_messages={k: msg(k) for k in TABLE_MESSAGES},
+        chart=bar_chart(result, heading=lambda c: q.heading(c, current_lang())) if q.show == "bar" else None,
         graph=result_graph(result, state().ontology) if q.show == "graph" else None,
         types=node_types(state().ontology),
         js_messages={k: msg(k) for k in JS_MESSAGES},

@@ -9,15 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from graph import GraphNode, ReadResult
 from ontology import Ontology
+from queries import QueryDef
 from webviz.graphview import caption, drawable
 from webviz.i18n import msg
 
 MAX_TABLE_ROWS = 1000  # more rows: the page says so and offers the CSV
+PAGE_SIZE = 100  # rows a table shows at a time (static/tables.js pages and sorts in the browser)
 MAX_BARS = 100
 MAX_GRAPH_NODES = 500
 # The SVG bar chart's geometry, in its own units (the SVG scales to the page width).
@@ -65,6 +68,23 @@ def table_rows(result: ReadResult, limit: int = MAX_TABLE_ROWS) -> list[list[tup
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A result column: its name in the Cypher, its heading in the page's language, and
+    whether it holds numbers (sorted as numbers, aligned right)."""
+
+    name: str
+    text: str
+    numeric: bool
+
+
+def headings(query: QueryDef, result: ReadResult, lang: str) -> list[Heading]:
+    """The result's columns with the query file's headings (``columns:``) in ``lang``."""
+    return [Heading(c, query.heading(c, lang),
+                    bool(result.rows) and all(is_number(r[i]) or r[i] is None for r in result.rows))
+            for i, c in enumerate(result.columns)]
+
+
+@dataclass(frozen=True)
 class Bar:
     """One bar: its label (shortened to fit, full text kept for the tooltip) and value."""
 
@@ -90,12 +110,14 @@ class BarChart:
     bar_height: int
 
 
-def bar_chart(result: ReadResult, limit: int = MAX_BARS) -> BarChart | None:
+def bar_chart(result: ReadResult, limit: int = MAX_BARS,
+              heading: Callable[[str], str] = str) -> BarChart | None:
     """The result as bars, or None when it has no numeric column or no rows.
 
     The value is the last column that holds only numbers; the label joins the text columns
     whose values differ between rows (a column that is the same on every row, such as the
     district a query was asked about, says nothing), or the first text column if none differ.
+    ``heading`` names a column in the caption (the query file's heading in the page's language).
     """
     if not result.rows:
         return None
@@ -105,7 +127,8 @@ def bar_chart(result: ReadResult, limit: int = MAX_BARS) -> BarChart | None:
     if not numeric:
         return None
     value_col = numeric[-1]
-    text_cols = [i for i in cols if i not in numeric]
+    # lists (a bureau's documents, articles) are details for the table, not part of a bar's name
+    text_cols = [i for i in cols if i not in numeric and not any(isinstance(r[i], list) for r in result.rows)]
     varying = [i for i in text_cols if len({cell_text(r[i]) for r in result.rows}) > 1]
     label_cols = varying or text_cols[:1]
     rows = result.rows[:limit]
@@ -121,7 +144,8 @@ def bar_chart(result: ReadResult, limit: int = MAX_BARS) -> BarChart | None:
         for i, (label, v, r) in enumerate(zip(labels, values, rows, strict=True))
     )
     return BarChart(
-        value_column=result.columns[value_col], label_columns=tuple(result.columns[i] for i in label_cols),
+        value_column=heading(result.columns[value_col]),
+        label_columns=tuple(heading(result.columns[i]) for i in label_cols),
         bars=bars, total=len(result.rows), width=CHART_WIDTH, height=len(bars) * (BAR_HEIGHT + BAR_GAP),
         label_width=label_width, bar_height=BAR_HEIGHT,
     )
