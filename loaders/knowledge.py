@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from loaders import patterns as P
 from loaders.amounts import measure_conditions, requirement_groups, typed_amounts
 from loaders.document import Amount, Found
+from loaders.grants import granted_forms
 from loaders.matcher import Match, Matcher, matching_key, word_boundaries
+from loaders.recognitions import listed_recognitions, requirement_matches
 from ontology import Ontology
 
 
@@ -90,8 +92,7 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
     previous_stated: str | None = None
     prev_end = -1
     all_matches = k.qualifications.find(text)
-    qual_matches = [m for m in all_matches
-                    if not m.concept.needs_recognition or k.recognised(text, m, all_matches)]
+    qual_matches = requirement_matches(k, text, all_matches)  # loaders/recognitions.py
     for m in qual_matches:
         stated = k.levels_before(text, m.start)
         in_list = prev_end >= 0 and re.fullmatch(r"[、和及与]", text[prev_end:m.start]) is not None
@@ -112,17 +113,12 @@ def read_measure(k: Knowledge, text: str, offset: int) -> dict:
         if all(q.name != found.name for q in quals):
             quals.append(found)
         prev_end = m.end
+    if qual_matches or P.BENEFIT.search(text):
+        quals += [f for f in listed_recognitions(text, offset, all_matches) if all(q.name != f.name for q in quals)]
     titles = [t.span() for t in P.BOOK_TITLE.finditer(text)]
     taken = [(q.start, q.end) for q in qual_matches] + titles
-    forms = _dedupe(Found(m.concept.label_zh, m.mention, *_shift(m, offset), None, m.concept.id)
-                    for m in k.support_forms.find(text)
-                    if not any(s < m.end and m.start < e for s, e in taken))
+    forms = granted_forms(k.ontology, text, offset, k.support_forms.find(text), taken)  # loaders/grants.py
     amounts = read_amounts(text, offset)
-    if amounts and not forms:
-        default = next((c for c in k.ontology.concepts("support_forms") if c.for_amount), None)
-        if default is not None and P.AMOUNT_SUPPORT.search(text):
-            m2 = P.AMOUNT_SUPPORT.search(text)
-            forms = [Found(default.label_zh, m2.group(0), m2.start() + offset, m2.end() + offset, None, default.id)]
     assessment = P.ASSESSMENT.search(text)
     return {
         "qualifications": quals,

@@ -74,7 +74,36 @@ AMOUNT_SUPPORT = re.compile(rf"{_NUM}(?:的)?(?:资金)?支持")
 LEVEL_RUN_TAIL = r"(?:[、和及与,，]|及以上|以上)*"
 
 # Recognition in the same sentence: before a name (认定的/获得/入选…) or after it (经认定).
-RECOGNITION_BEFORE = re.compile(r"认定|获评|获得|获批|入选|纳入|批准|挂牌|评为|授予|成功创建|通过")
-RECOGNITION_AFTER = re.compile(r"^[^。；;]*?经(?:认定|评定|审定)")
+RECOGNITION_BEFORE = re.compile(r"认定|获评|获得|获批|入选|纳入|列入|批准|挂牌|评为|授予|创建|通过")
+# 经认定 right after the name, or after a short head noun (…等研究机构，经认定), not across a clause.
+RECOGNITION_AFTER = re.compile(r"^(?:[的等]?[\u4e00-\u9fff]{0,6})?[，,]?经(?:认定|评定|审定)")
 # Titles of other documents: what is named inside 《…》 is not granted here.
 BOOK_TITLE = re.compile(r"《[^》]*》")
+
+# Support forms (loaders/grants.py): a sentence that grants something (a verb of granting,
+# a 支持方式 statement, a form followed by its sum: 最高补贴300元); a clause that refuses;
+# money of a higher level named as a condition (获得市级补贴的, 按市级补贴金额).
+GRANTING = re.compile(
+    r"给予|予以|给子|发放|提供|享受|可以?申请|方式|实行|一事一议|批复|批准后执行"
+    r"|(?:补贴|奖励|补助|资助|支持|扶持)[^，,。；;]{0,6}?\d|最高(?:补贴|奖励|补助|资助)")
+CLAUSE_COMMA = re.compile(r"[，,]")
+REFUSAL_CLAUSE = re.compile(r"[^，,。；;]*(?:不予|不得|不再)[^，,。；;]*")
+HIGHER_LEVEL_MONEY = re.compile(
+    r"(?:获得|按|按照|参照|享受)(?:国家|中央|省级?|市级?|本市|上级|[\u4e00-\u9fff]{2}[省市])(?:有关部门|相关部门|相关)?(?:财政)?"
+    r"(?:专项)?(?:补贴|补助|奖励|资助|资金|扶持)")
+
+# Qualifications (loaders/recognitions.py).
+# A measure that grants, promises or claws back something (else it requires nothing).
+BENEFIT = re.compile(
+    r"给予|予以|给子|奖励|补贴|补助|资助|配套|贴息|发放|授信|一事一议|支持|扶持|优先|便利|享受|提供|收回|追回|匹配")
+# Holding a recognition (获得X的认定证明), applying for it (申请认定X应当…), a procedure about it.
+HOLDING_BEFORE = re.compile(r"(?:获得|已获|取得|获评|评为|已认定|经认定)[^，,。；;]{0,4}$")
+PROCEDURE_AFTER = re.compile(r"[”\"]?(?:的)?(?:认定|奖励)(?!证明|证书|资格)")
+APPLYING_BEFORE = re.compile(r"申请(?:认定)?$")
+APPLYING_AFTER = re.compile(r"[，,]?(?:应当|应|须|需|奖励)")
+# A place on a higher level's list: 列入市级X的项目, 列入上海市X等市级名单, 被列入市X目录的.
+HIGHER_LIST = re.compile(
+    r"(?:列入|纳入|入选)(?P<mention>(?:国家级?|省级?|市级?|本市|中央|[\u4e00-\u9fff]{2}[省市](?!级))(?P<name>[^，,。；;、()（）]{2,24}?))"
+    r"(?:的?项目|等[^，,。；;]{0,6}?名单|的?(?:名单|目录|库)|的)")
+CERTIFIED_TITLE = re.compile(r"认证|证书|标识")
+MONEY_WORDS = re.compile(r"补贴|补助|资金|配套|奖励|资助|拨款")
