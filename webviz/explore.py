@@ -31,7 +31,7 @@ from typing import Any
 from graph import GraphNode, GraphRel, GraphStore
 from ontology import Ontology
 from policykg.errors import ParameterError
-from webviz.graphview import caption, drawable
+from webviz.graphview import add_context, caption, drawable
 from webviz.search import DocumentIndex
 
 # Drawn when no ``types`` are given (the outline, as the graph page has always shown it).
@@ -43,9 +43,12 @@ DEFAULT_NEIGHBOURS = 50
 TRUE = ("1", "true", "yes", "on")
 
 NODE = "MATCH (n) WHERE n.id = $id RETURN n"
-NEIGHBOUR_COUNT = "MATCH (n)--(m) WHERE n.id = $id RETURN count(DISTINCT m.id) AS total"
-NEIGHBOUR_IDS = "MATCH (n)--(m) WHERE n.id = $id RETURN DISTINCT m.id AS id ORDER BY id LIMIT $limit"
-NEIGHBOUR_RELS = "MATCH (n)-[r]-(m) WHERE n.id = $id AND m.id IN $ids RETURN n, r, m"
+NODES = "MATCH (n) WHERE n.id IN $ids RETURN n"
+# Every relationship of a node (the store gives each its type and ends: LadybugDB has no type()).
+NODE_RELS = "MATCH (n)-[r]-(m) WHERE n.id = $id RETURN r"
+FRONTIER = "MATCH (n)--(m) WHERE n.id IN $ids RETURN DISTINCT m.id AS id ORDER BY id"
+RELS_AMONG = "MATCH (n)-[r]->(m) WHERE n.id IN $ids AND m.id IN $ids RETURN r"
+MAX_DEPTH = 3
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ def explore_document(index: DocumentIndex, ontology: Ontology, doc_id: str, flt:
     keep = set(shown)
     rels = [r for rs in d.out.values() for r in rs if r.start in keep and r.end in keep]
     graph = drawable([index.nodes[i] for i in shown], rels, ontology)
+    add_context(graph["nodes"], index.nodes)
     return {**graph, "total": len(drawn), "shown": len(shown), "filters": flt.as_dict(), "facets": found}
 
 
@@ -233,23 +237,87 @@ def _linked_concepts_only(drawn: list[str], index: DocumentIndex, d: _Document) 
     return [i for i in drawn if i in outline or linked(i)]
 
 
-def neighbours(store: GraphStore, ontology: Ontology, node_id: str, limit: int,
+def neighbours(store: GraphStore, ontology: Ontology, node_id: str, limit: int, rtype: str = "",
                timeout_s: float = 30.0) -> dict[str, Any] | None:
-    """``{"id", "total", "shown", "nodes", "edges"}``: node ``node_id`` and at most ``limit``
-    of its neighbours (by id), with the relationships between it and them, in either
-    direction; ``total`` counts all its distinct neighbours. None if there is no such node."""
+    """``{"id", "total", "shown", "nodes", "edges", "by_type"}``: node ``node_id`` and at
+    most ``limit`` of its neighbours (by id; only those linked by relationship type
+    ``rtype`` when given), with the relationships between it and them, in either direction.
+    ``total`` counts its distinct neighbours (of ``rtype``); ``by_type`` counts them per
+    relationship type and direction (what "expand" offers), whatever ``rtype``. Each node
+    carries its ``document`` and ``article`` captions when it belongs to one (see
+    ``graphview.add_context``). None if there is no such node."""
     params: dict[str, Any] = {"id": node_id}
     centre = store.read(NODE, params, timeout_s=timeout_s)
     if not centre.nodes:
         return None
-    total = int(store.read(NEIGHBOUR_COUNT, params, timeout_s=timeout_s).rows[0][0] or 0)
-    ids = [row[0] for row in store.read(NEIGHBOUR_IDS, {**params, "limit": limit}, timeout_s=timeout_s).rows]
-    nodes, rels = list(centre.nodes), []
-    if ids:
-        found = store.read(NEIGHBOUR_RELS, {**params, "ids": ids}, timeout_s=timeout_s)
-        nodes += found.nodes
-        rels = found.rels
+    all_rels = [r for r in store.read(NODE_RELS, params, timeout_s=timeout_s).rels
+                if node_id in (r.start, r.end) and r.start != r.end]
+    by_type: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in all_rels:
+        outgoing = r.start == node_id
+        by_type[(r.type, "out" if outgoing else "in")].add(r.end if outgoing else r.start)
+    rels = [r for r in all_rels if not rtype or r.type == rtype]
+    ids = sorted({r.end if r.start == node_id else r.start for r in rels})
+    shown_ids = ids[:limit]
+    nodes = list(centre.nodes)
+    if shown_ids:
+        nodes += store.read(NODES, {"ids": shown_ids}, timeout_s=timeout_s).nodes
+    keep = set(shown_ids)
+    rels = [r for r in rels if (r.end if r.start == node_id else r.start) in keep]
     graph = drawable(nodes, rels, ontology)
+    add_context(graph["nodes"], context_nodes(store, nodes, timeout_s))
     by_id = {n["id"]: n for n in graph["nodes"]}
-    ordered = [by_id[node_id], *[by_id[i] for i in ids if i in by_id and i != node_id]]
-    return {"id": node_id, "total": total, "shown": len(ordered) - 1, "nodes": ordered, "edges": graph["edges"]}
+    ordered = [by_id[node_id], *[by_id[i] for i in shown_ids if i in by_id and i != node_id]]
+    counts = [{"type": t, "direction": d, "count": len(found),
+               "name": graph["relationship_types"].get(t, {}).get("name", t)}
+              for (t, d), found in sorted(by_type.items(), key=lambda x: (-len(x[1]), x[0]))]
+    return {"id": node_id, "total": len(ids), "shown": len(ordered) - 1, "nodes": ordered,
+            "edges": graph["edges"], "by_type": counts, "rtype": rtype}
+
+
+def ego_network(store: GraphStore, ontology: Ontology, node_id: str, depth: int, limit: int,
+                timeout_s: float = 30.0) -> dict[str, Any] | None:
+    """The nodes within ``depth`` steps (1 to MAX_DEPTH, either direction) of ``node_id``,
+    nearest first and then by id, at most ``limit`` of them, with every relationship among
+    those drawn: ``graphview.drawable``'s keys plus ``level`` on each node (its distance,
+    which the page draws as columns), ``total`` (nodes within the depth), ``shown``,
+    ``depth`` and ``id``. None if there is no such node.
+
+    One query per step (the frontier's neighbours), so a depth of 3 costs three reads
+    however many nodes it reaches; the relationships come in one more."""
+    if not 1 <= depth <= MAX_DEPTH:
+        raise ParameterError(f"depth must be 1 to {MAX_DEPTH}, got {depth}", where="?depth=",
+                             hint="1: the node's neighbours; 2: theirs too; 3: one step further")
+    centre = store.read(NODE, {"id": node_id}, timeout_s=timeout_s)
+    if not centre.nodes:
+        return None
+    level = {node_id: 0}
+    frontier = [node_id]
+    for step in range(1, depth + 1):
+        if not frontier:
+            break
+        found = [row[0] for row in store.read(FRONTIER, {"ids": frontier}, timeout_s=timeout_s).rows]
+        frontier = [i for i in found if i not in level]
+        for i in frontier:
+            level[i] = step
+    order = sorted(level, key=lambda i: (level[i], i))
+    shown = order[:max(1, limit)]
+    nodes = store.read(NODES, {"ids": shown}, timeout_s=timeout_s).nodes
+    rels = store.read(RELS_AMONG, {"ids": shown}, timeout_s=timeout_s).rels
+    graph = drawable(nodes, rels, ontology)
+    add_context(graph["nodes"], context_nodes(store, nodes, timeout_s))
+    for n in graph["nodes"]:
+        n["level"] = level.get(n["id"], depth)
+    graph["nodes"].sort(key=lambda n: (n["level"], n["id"]))
+    return {**graph, "id": node_id, "depth": depth, "total": len(order), "shown": len(graph["nodes"])}
+
+
+def context_nodes(store: GraphStore, nodes: list[GraphNode], timeout_s: float = 30.0) -> dict[str, GraphNode]:
+    """The documents and articles ``nodes`` belong to (their ``document_id``/``article_id``),
+    read in one query, with ``nodes`` themselves: what ``add_context`` looks names up in."""
+    known = {n.id: n for n in nodes}
+    wanted = sorted({str(v) for n in nodes for k in ("document_id", "article_id")
+                     if (v := n.properties.get(k)) and str(v) not in known})
+    if wanted:
+        known.update({n.id: n for n in store.read(NODES, {"ids": wanted}, timeout_s=timeout_s).nodes})
+    return known

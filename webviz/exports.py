@@ -30,11 +30,11 @@ from graph.rdf_compare import Comparison, DocInfo, compare_documents, documents,
 from graph.rdf_compare_html import comparison_html
 from policykg.errors import ParameterError
 from queries import QueryDef
-from webviz.api import explored, flag
+from webviz.api import explored, flag, int_arg
 from webviz.context import cached, require_store, state
 from webviz.documents import find_document, list_documents
 from webviz.errors import heading
-from webviz.explore import DEFAULT_TYPES, GraphFilter
+from webviz.explore import MAX_DEPTH, GraphFilter, ego_network
 from webviz.i18n import current_lang, msg, pick
 from webviz.querylib import Field, check_values, error_text, get_query, request_values, run_saved
 from webviz.results import result_graph
@@ -183,35 +183,57 @@ def _standalone_messages() -> dict[str, str]:
 
 @exports.get("/export/documents/<doc_id>/graph.html")
 def document_graph_html(doc_id: str) -> Response:
-    """The document's graph (chapters, articles, bureaus; ``measures=1`` adds measures) as
-    one offline HTML file, captions in the request's language.
+    """The document's graph as one offline HTML file, captions in the request's language:
+    the view the graph page shows, with the same query string: its filters
+    (``?chapter=&theme=&bureau=&support=&types=``; ``measures=1`` adds measures), the
+    relationship types it hides (``hide=HANDLES,ABOUT``: those edges are left out) and,
+    with ``ego=ID&depth=N``, the network around one node instead of the outline.
 
     The same drawing as the graph page (webviz.explore: reading order, kept per data
     version), at most POLICYKG_GRAPH_MAX_NODES nodes (2,000 by default); the subtitle says
     "showing N of M" when a larger document is cut, so a 20,000-article document gives a
     file a browser can open, not one of 75 MB."""
-    measures = flag("measures")
+    flag("measures")  # 400 for a value that is not a boolean
+    flt = GraphFilter.from_args(request.args, state().ontology)
+    hide = tuple(sorted({t.strip() for t in request.args.get("hide", "").split(",") if t.strip()}))
+    for t in hide:
+        if t not in state().ontology.rel_types:
+            raise ParameterError(f"unknown relationship type {t[:40]!r}", where="?hide=",
+                                 hint="relationship types: " + ", ".join(sorted(state().ontology.rel_types)))
+    ego = request.args.get("ego", "").strip()[:200]
+    depth = int_arg("depth", 1, 1, MAX_DEPTH)
     store = require_store()
 
     def render() -> str | None:
-        types = (*DEFAULT_TYPES, "Measure") if measures else DEFAULT_TYPES
-        found = explored(doc_id, GraphFilter(types=types), state().settings.graph_max_nodes)
-        props = find_document(store, doc_id) if found is not None else None
-        if found is None or props is None:
+        props = find_document(store, doc_id)
+        if props is None:
             return None
+        cap = state().settings.graph_max_nodes
+        found = (ego_network(store, state().ontology, ego, depth, cap) if ego
+                 else explored(doc_id, flt, cap))
+        if found is None:
+            return None
+        capped = found["total"] > found["shown"]
+        note = msg("showing_nodes", shown=found["shown"], total=found["total"]) if capped else ""
         graph = {k: v for k, v in found.items() if k not in ("facets", "filters", "note")}
+        graph["edges"] = [e for e in graph["edges"] if e["type"] not in hide]
         facts = [str(f) for f in (props.get("district"), props.get("doc_number"), props.get("issued_on")) if f]
-        if found["note"]:
-            facts.append(found["note"])
+        if ego:
+            centre = next((n["caption"] for n in graph["nodes"] if n["id"] == ego), ego)
+            facts.append(msg("graph_ego_heading", name=centre, n=len(graph["nodes"])))
+        if note:
+            facts.append(note)
         return standalone_graph_html(graph, title=str(props.get("title") or msg("untitled")),
                                      subtitle=" · ".join(facts), messages=_standalone_messages())
 
-    # kept per data version and language (a file is a few MB at most: the node cap bounds it)
-    html = state().cache.get(store, ("graph-html", doc_id, measures, current_lang()), render,
+    # kept per data version, view and language (a file is a few MB at most: the node cap bounds it)
+    html = state().cache.get(store, ("graph-html", doc_id, flt, hide, ego, depth, current_lang()), render,
                              keep=lambda h: h is not None and len(h) < KEEP_HTML_CHARS)
     if html is None:
-        abort(404, msg("no_such_document"))
-    suffix = "-measures" if measures else ""
+        abort(404, msg("no_such_node") if ego else msg("no_such_document"))
+    suffix = "-measures" if "Measure" in flt.types else ""
+    suffix += "-filtered" if flt.narrows or hide else ""
+    suffix += "-ego" if ego else ""
     return attachment(html, "text/html; charset=utf-8", f"policykg-{doc_id}{suffix}-graph.html")
 
 

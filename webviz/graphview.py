@@ -7,7 +7,7 @@ what the store holds; captions and type names follow the request's language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from graph import GraphNode, GraphRel, GraphStore
@@ -98,3 +98,25 @@ def caption(node: GraphNode) -> str:
     if node.label == "Measure":
         return msg("measure_caption", seq=p.get("seq", ""))
     return str(p.get("title") or p.get("name") or node.id)
+
+
+def add_context(nodes: list[dict[str, Any]], known: Mapping[str, GraphNode]) -> None:
+    """Give each drawable node of a document (chapter, article, measure) the human names of
+    where it sits: ``document`` (the document's title), ``article`` (第N条 and title) and
+    ``where`` (both, for a line under its name), looked up in ``known`` by the node's
+    ``document_id``/``article_id``. The details panel and the tooltips show these instead
+    of internal ids; a measure drawn far from its article (after "expand") still says
+    which article and document it is."""
+    for n in nodes:
+        p = n.get("properties", {})
+        doc = known.get(str(p.get("document_id") or ""))
+        art = known.get(str(p.get("article_id") or ""))
+        parts = []
+        if art is not None and art.label == "Article":
+            n["article"] = caption(art)
+            parts.append(n["article"])
+        if doc is not None and doc.label == "PolicyDocument":
+            n["document"] = caption(doc)
+            parts.append(f"《{n['document']}》")
+        if parts:
+            n["where"] = " · ".join(parts)

@@ -344,7 +344,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_nav": "资质→扶持",
         "unlocks_heading": "哪些资质可以获得哪些扶持",
         "unlocks_load_failed": "矩阵加载失败",
-        "unlocks_summary": "共 {measures} 项措施（{documents} 份文件）要求 {qualifications} 种资质。点击格子、资质或支持方式查看条款原文。",
+        "unlocks_summary": ("共 {measures} 项措施（{documents} 份文件）要求 {qualifications} 种资质。"
+                            "点击格子、资质或支持方式查看条款原文。"),
         "unlocks_measures_n": "{n} 项措施",
         "unlocks_clauses_for": "{q} → {f}（{district}）",
         "unlocks_clauses_for_row": "要求“{q}”的措施",
@@ -360,7 +361,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_help_why": ("为什么用矩阵而不用桑基图或二分图：一项措施常常同时要求几种资质、提供几种支持，"
                              "桑基图的流带会把同一项措施重复计算，宽度也暗示并不存在的“流量”；"
                              "上百种资质与几十种支持方式连成二分图时，大部分连线互相交叉。"
-                             "矩阵把每一对组合只画一次，格子里是准确的数字；并排比较各区时，各区使用相同的行，沿一行横向阅读即可。"),
+                             "矩阵把每一对组合只画一次，格子里是准确的数字；"
+                             "并排比较各区时，各区使用相同的行，沿一行横向阅读即可。"),
         "unlocks_help_filters": ("筛选：勾选一个区只看该区，勾选两个及以上的区则并排显示（最多 4 个）；"
                                  "主题按条款所在章节归类；级别是条款对资质要求的级别（国家级、市级等）；"
                                  "日期只计当日有效的政策（清空日期则计入所有已载入的文件）。"),
@@ -381,6 +383,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_unknown": "数据中没有这个{what}：{value}",
         "unlocks_choose_offered": "请从筛选框提供的选项中选择，或留空",
         "unlocks_theme": "主题",
+        "graph_ego_depth": "关系网深度",
+        "graph_ego_show": "以此为中心",
+        "graph_ego_heading": "以“{name}”为中心的关系网（{n} 个节点）",
+        "graph_ego_leave": "返回全文关系图",
+        "graph_expand_type": "把这一类相邻节点加入图中",
+        "graph_field_document": "所属文件",
+        "graph_field_article": "所属条款",
+        "graph_edge_filters": "显示的关系",
+        "graph_export_png": "导出图片（PNG）",
         # --- end H11a ---
     },
     "en": {
@@ -728,30 +739,44 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_nav": "Qualifications → support",
         "unlocks_heading": "Which qualifications unlock which supports",
         "unlocks_load_failed": "The matrix could not be loaded",
-        "unlocks_summary": "{measures} measures ({documents} documents) require {qualifications} qualifications. Click a cell, a qualification or a form of support for the clauses.",
+        "unlocks_summary": ("{measures} measures ({documents} documents) require {qualifications} qualifications. "
+                            "Click a cell, a qualification or a form of support for the clauses."),
         "unlocks_measures_n": "{n} measures",
         "unlocks_clauses_for": "{q} → {f} ({district})",
         "unlocks_clauses_for_row": "Measures requiring “{q}”",
         "unlocks_clauses_for_column": "Measures providing “{f}” ({district})",
         "unlocks_open_source": "Show this clause in its document",
         "unlocks_empty": "No measure matches the filters. Widen them or change the date.",
-        "unlocks_rows_capped": "(Showing the {shown} qualifications with most measures of {total}; choose “all” under rows.)",
+        "unlocks_rows_capped": ("(Showing the {shown} qualifications with most measures of {total}; choose “all” "
+                                "under rows.)"),
         "unlocks_help_summary": "How to read this, and why a matrix?",
-        "unlocks_help_read": ("Each row is a qualification (in brackets: the measures requiring it), each column a form "
-                              "of support (in brackets: its measures); a cell counts the measures that require the row's "
-                              "qualification and provide the column's support, darker for more. Hover a cell for the "
-                              "amounts its clauses name; click a cell, a row's name or a column's name to list the "
-                              "clauses below, each with a link to its document's graph, where the measure is marked "
+        "unlocks_help_read": ("Each row is a qualification (in brackets: the measures "
+        "requiring it), each column a form "
+                              "of support (in brackets: its measures); a cell counts the measures that "
+                              "require the row's "
+                              "qualification and provide the column's support, darker for more. Hover "
+                              "a cell for the "
+                              "amounts its clauses name; click a cell, a row's name or a column's name "
+                              "to list the "
+                              "clauses below, each with a link to its document's graph, where the measure "
+                              "is marked "
                               "in the source text."),
-        "unlocks_help_why": ("Why a matrix and not a Sankey or a bipartite drawing: a measure often requires several "
-                             "qualifications and provides several supports, so a Sankey's bands would count one measure "
+        "unlocks_help_why": ("Why a matrix and not a Sankey or a bipartite drawing: "
+        "a measure often requires several "
+                             "qualifications and provides several supports, so a Sankey's bands would "
+                             "count one measure "
                              "several times and their widths suggest a flow that does not exist; a hundred "
-                             "qualifications joined to fifty supports cross most of their lines. A matrix shows each "
-                             "pair once with its exact count, and districts side by side share the same rows, so "
+                             "qualifications joined to fifty supports cross most of their lines. A matrix "
+                             "shows each "
+                             "pair once with its exact count, and districts side by side share the same "
+                             "rows, so "
                              "you read across a row."),
-        "unlocks_help_filters": ("Filters: tick one district to see only it, two or more to put them side by side (at "
-                                 "most 4); a theme is what the clause's chapter is about; the level is the level of "
-                                 "qualification a clause requires (national, municipal...); the date counts only "
+        "unlocks_help_filters": ("Filters: tick one district to see only it, two "
+        "or more to put them side by side (at "
+                                 "most 4); a theme is what the clause's chapter is about; the level is the "
+                                 "level of "
+                                 "qualification a clause requires (national, municipal...); the date counts "
+                                 "only "
                                  "policies in force that day (clear it to count every loaded document)."),
         "unlocks_districts": "Districts",
         "unlocks_districts_hint": "none: all; two or more: side by side (at most {n})",
@@ -761,7 +786,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_rows": "Rows",
         "unlocks_rows_all": "all",
         "unlocks_clauses": "Clauses",
-        "unlocks_clauses_hint": "Click a cell, a qualification or a form of support in the matrix to see its clauses here.",
+        "unlocks_clauses_hint": ("Click a cell, a qualification or a form of support in the matrix to see its clauses "
+                                 "here."),
         "unlocks_amount": "{v} × 10k yuan",
         "unlocks_cap": "up to {v} × 10k yuan",
         "unlocks_ratio": "{v}%",
@@ -770,6 +796,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unlocks_unknown": "the data has no {what} {value}",
         "unlocks_choose_offered": "choose one the filters offer, or leave it empty",
         "unlocks_theme": "theme",
+        "graph_ego_depth": "Depth",
+        "graph_ego_show": "Centre on this",
+        "graph_ego_heading": "Network around “{name}” ({n} nodes)",
+        "graph_ego_leave": "Back to the document's graph",
+        "graph_expand_type": "Add these neighbours to the drawing",
+        "graph_field_document": "Document",
+        "graph_field_article": "Article",
+        "graph_edge_filters": "Relationships shown",
+        "graph_export_png": "Export as image (PNG)",
         # --- end H11a ---
     },
 }

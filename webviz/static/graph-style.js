@@ -33,7 +33,7 @@
     var node = {
       id: n.id,
       label: shorten(caption, LABEL_LENGTH[n.label] || 30),
-      title: caption + "\n" + t.name,  // a string: vis-network shows it as text
+      title: caption + (n.where ? "\n" + n.where : "") + "\n" + t.name,  // a string: shown as text
       shape: t.shape,
       color: { background: t.colour, border: "#4a5562",
                highlight: { background: t.colour, border: "#d62728" },
@@ -42,6 +42,75 @@
       size: n.label === "Measure" ? 8 : 14
     };
     if (n.label === "PolicyDocument") { node.widthConstraint = { maximum: 220 }; }
+    return node;
+  }
+
+  // Properties that are internal ids: the details panel names the document and article
+  // instead (the node's ``document``/``article`` captions, webviz.graphview.add_context).
+  var INTERNAL = { id: true, document_id: true, article_id: true, register_id: true, metrics_id: true,
+                   bureau_type_id: true };
+
+  // Layers of a document's outline, left to right: document, chapter, article, measure; the
+  // bureaus and concepts (qualifications, forms of support, themes...) after the last drawn.
+  var RANK = { PolicyDocument: 0, Chapter: 1, Article: 2, Measure: 3 };
+
+  function rankOf(label, lastRank) { return RANK.hasOwnProperty(label) ? RANK[label] : lastRank + 1; }
+
+  // The level of every node of ``nodes`` (label -> layer, closed up so no layer is empty).
+  function outlineLevels(nodes) {
+    var last = -1;
+    nodes.forEach(function (n) { if (RANK.hasOwnProperty(n.label)) { last = Math.max(last, RANK[n.label]); } });
+    var raw = nodes.map(function (n) { return rankOf(n.label, last); });
+    var used = raw.filter(function (r, i) { return raw.indexOf(r) === i; }).sort(function (a, b) { return a - b; });
+    var levels = {};
+    nodes.forEach(function (n, i) { levels[n.id] = used.indexOf(raw[i]); });
+    return levels;
+  }
+
+  // Width in px of a drawn label (14px font: a CJK character 14px, others about 8px).
+  function labelWidth(text) {
+    var w = 0;
+    for (var i = 0; i < text.length; i += 1) { w += text.charCodeAt(i) >= 0x2e80 ? 14 : 8; }
+    return w;
+  }
+
+  // vis-network options for columns left to right (``levels``: node id -> column), with no
+  // physics: the layered layout is computed once and nothing moves afterwards. Columns are
+  // set apart by the widest labels of two neighbouring columns, so no label overlaps the
+  // next column; rows are far enough apart for a label under a dot.
+  function layeredOptions(visNodes, levels) {
+    var widest = {};
+    visNodes.forEach(function (v) {
+      var lv = levels[v.id] || 0;
+      var w = Math.min(labelWidth(String(v.label || "")), v.widthConstraint ? v.widthConstraint.maximum : 400) + 24;
+      widest[lv] = Math.max(widest[lv] || 0, w);
+    });
+    var sep = 160;
+    Object.keys(widest).forEach(function (k) {
+      var next = widest[Number(k) + 1];
+      if (next) { sep = Math.max(sep, widest[k] / 2 + next / 2 + 60); }
+    });
+    return {
+      physics: { enabled: false },
+      layout: { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed", shakeTowards: "roots",
+                                levelSeparation: Math.min(sep, 520), nodeSpacing: 34, treeSpacing: 60,
+                                blockShifting: true, edgeMinimization: true, parentCentralization: true } },
+      edges: { smooth: { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.45 } }
+    };
+  }
+
+  // Symbols for the shapes whose label vis-network draws underneath (dot, diamond, star...).
+  var SYMBOL = { dot: "●", diamond: "◆", star: "★", triangle: "▲", triangleDown: "▼", square: "■",
+                 hexagon: "⬢" };
+
+  // In a layered drawing every node is a box with its label inside (the shape's symbol in
+  // front, in the type's colour): a label under a shape would run into the node below it.
+  function boxed(node, t) {
+    if (INSIDE_LABEL[t.shape] === true) { return node; }
+    node.shape = "box";
+    node.label = (SYMBOL[t.shape] || "●") + " " + node.label;
+    node.font = { color: textColourOn(t.colour) };
+    node.margin = { top: 4, bottom: 4, left: 6, right: 6 };
     return node;
   }
 
@@ -65,12 +134,16 @@
 
   // The <dl> of node ``n``'s details: its type (under ``typeCaption``), then its type's
   // properties in order under their names (article text marked long), then any others.
-  function fieldList(n, t, typeCaption) {
+  function fieldList(n, t, typeCaption, where) {
     var dl = document.createElement("dl");
     addField(dl, typeCaption, t.name, false);
+    if (where && n.document) { addField(dl, where.document, n.document, false); }
+    if (where && n.article) { addField(dl, where.article, n.article, false); }
     var shown = {};
+    Object.keys(INTERNAL).forEach(function (k) { shown[k] = true; });
     (t.properties || []).forEach(function (pair) {
       var v = n.properties[pair[0]];
+      if (shown[pair[0]]) { return; }
       shown[pair[0]] = true;
       if (pair[0] === "aliases" && typeof v === "string") { v = v.split("|").join("、"); }
       if (v !== undefined && v !== null && v !== "") { addField(dl, pair[1], v, pair[0] === "text"); }
@@ -81,5 +154,6 @@
     return dl;
   }
 
-  window.policykgGraphStyle = { visNode: visNode, clearDetails: clearDetails, fieldList: fieldList };
+  window.policykgGraphStyle = { visNode: visNode, clearDetails: clearDetails, fieldList: fieldList,
+                                outlineLevels: outlineLevels, layeredOptions: layeredOptions, boxed: boxed };
 }());
