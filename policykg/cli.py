@@ -650,11 +650,12 @@ def check_serving_host(host: str, settings: Settings) -> None:
 
 def _register_extensions() -> None:
     """Command groups that live in their own modules (kept small, one idea each)."""
-    from policykg import cli_curate, cli_lifecycle, cli_rdf
+    from policykg import cli_brief, cli_curate, cli_lifecycle, cli_rdf
 
     cli_rdf.register(main)
     cli_curate.register(main)
     cli_lifecycle.register(main)
+    cli_brief.register(main)
 
 
 _register_extensions()

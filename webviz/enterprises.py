@@ -182,6 +182,31 @@ def enterprise(uscc: str) -> tuple[str, int]:
     return page, 400 if assume_error else 200
 
 
+@enterprise_pages.get("/enterprises/<uscc>/brief.pdf")
+def brief_pdf(uscc: str) -> Response:
+    """The officer's brief of one enterprise on ``?as_of=`` as a PDF (webviz.brief, printed
+    by headless Chromium), in the page's language; an unknown USCC is a 404."""
+    import tempfile
+    from pathlib import Path
+
+    from webviz.brief import brief_data, html_to_pdf, render_brief
+    from webviz.i18n import current_lang
+
+    as_of = as_of_arg()
+    uscc = uscc.strip().upper()
+    try:
+        data = brief_data(require_store(), state().ontology, uscc, as_of)
+    except ParameterError as exc:
+        if exc.where == "USCC":
+            abort(404, exc.message)
+        raise
+    with tempfile.TemporaryDirectory(prefix="policykg-brief-") as tmp:
+        pdf = html_to_pdf(render_brief(data, current_lang()), Path(tmp) / "brief.pdf").read_bytes()
+    response = Response(pdf, content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="brief-{uscc}-{as_of.isoformat()}.pdf"'
+    return response
+
+
 @enterprise_pages.get("/api/enterprises")
 def api_search() -> Response:
     """Matches for ``?q=`` (USCC or part of a name)."""
