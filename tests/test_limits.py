@@ -239,7 +239,13 @@ def test_a_truncated_copy_does_not_replace_the_whole_without_replace(tmp_path, b
 
 # --- serving beyond loopback ----------------------------------------------------------------
 
-def test_serving_beyond_loopback_needs_a_secret_key(tmp_path):
+def test_serving_beyond_loopback_needs_a_secret_key(tmp_path, monkeypatch):
+    import waitress
+
+    def must_not_serve(*args, **kwargs):  # a guard: if the check broke, this test must not listen on 0.0.0.0
+        raise AssertionError("the app would have been served beyond loopback")
+
+    monkeypatch.setattr(waitress, "serve", must_not_serve)
     res = CliRunner().invoke(main, ["--home", str(tmp_path), "serve", "--host", "0.0.0.0"],
                              env={"POLICYKG_SECRET_KEY": ""})
     assert res.exit_code == 2
