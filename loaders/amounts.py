@@ -68,15 +68,15 @@ _PER_ENTITY = re.compile(r"(?:每个|每家|每户|每项|单个|单家|单项|�
 _PER_BY = re.compile(r"按\s*(?P<u>项目|企业|单位)(?=给予|予以|奖励|补贴|补助)")
 _PER_TIME = re.compile(r"每(?P<u>年度|年|月|季度|天|日)|(?P<y>同一年度|年度最高|单一年度)")
 _PERIOD = re.compile(r"(?P<p>上一?年度|上年|前一年度|近(?:三|3|两|2|五|5)年|最近(?:三|3|两|2)(?:个)?年度?|当年|年度)")
-_OP_BEFORE = (("不超过", "<="), ("不高于", "<="), ("低于", "<"), ("少于", "<"), ("不足", "<"),
-              ("不低于", ">="), ("不少于", ">="), ("达到", ">="), ("满", ">="),
+_OP_BEFORE = (("不超过", "<="), ("不高于", "<="), ("不低于", ">="), ("不少于", ">="), ("低于", "<"),
+              ("少于", "<"), ("不足", "<"), ("达到", ">="), ("满", ">="),
               ("超过", ">"), ("高于", ">"), ("大于", ">"))
 # 按照2:1的比例: the district gives 1 for every 2 (50 %); 按4：6分级承担: a share of the total.
 _SHARE_OF_TOTAL = re.compile(r"[^，,；;。]{0,8}(?:分级|分别)?(?:承担|分担)")
 _BASIS = (
-    re.compile(r"(?:按|按照|依据|根据)(?:其|该企业|企业)?(?:不超过|不高于)?(?P<b>[^，,；;。按]{2,16}?)的?(?:最高|不超过)?\s*$"),
+    re.compile(r"(?:按照|依据|根据|按)(?:其|该企业|企业)?(?:不超过|不高于)?(?P<b>[^，,；;。按]{2,16}?)的?(?:最高|不超过)?\s*$"),
     re.compile(r"(?:为|是|占|不超过|最高为|最高不超过)(?P<b>[^，,；;。为是占]{2,16}?)的\s*$"),
-    re.compile(r"(?:按|按照)(?P<b>[^，,；;。按]{2,16}?)(?:给予|予以)[^，,；;。]{0,8}$"),
+    re.compile(r"(?:按照|按)(?P<b>[^，,；;。按]{2,16}?)(?:给予|予以)[^，,；;。]{0,8}$"),
 )
 
 
@@ -255,13 +255,13 @@ def read_amounts(text: str) -> list[Figure]:
                          _op(before, after))
         elif _CAP_BEFORE.search(before) or _CAP_AFTER.match(text, e) or low is not None \
                 or (listed and prev.kind == "cap"):
-            cue = re.search(r"(?:最高不超过|最高可达|最高|不超过|累计不超过|上限为?)\s*$", before)
-            start = s - len(cue.group(0)) if cue else s
+            cue = _CAP_BEFORE.search(before)
+            start = s - (len(before) - cue.start()) if cue else s
             fig = Figure("cap", _wan(value, mag, yuan), "万元", _per(text, s), None, text[start:end], start, end)
         else:
             fig = Figure("grant", _wan(value, mag, yuan), "万元", _per(text, s), None, text[start:end], start, end)
         figures.append(fig)
-        taken.append((s, e))
+        taken.append((min(s, fig.start), max(e, fig.end)))
         prev = fig
     return sorted(figures, key=lambda f: (f.start, f.end))
 
