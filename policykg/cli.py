@@ -387,15 +387,20 @@ def _show_eligibility(result, fmt: str) -> None:  # noqa: ANN001
         _emit(["district", "article", "measure", "verdict", "requirements", "support_forms", "bureaus"], rows, "csv")
         return
     click.echo(f"{result.uscc} on {result.as_of}: {len(result.eligible)} measure(s) to claim, "
-               f"{len(result.near_misses)} near miss(es)")
+               f"{len(result.near_misses)} near miss(es), {len(result.unknown)} unknown (data missing); "
+               f"estimated at most {result.estimate_total_wan:g} 万元 (upper bound)")
     for title, claims in (("may claim", result.eligible), ("near misses", result.near_misses),
-                          ("would switch on", result.would_switch_on)):
+                          ("would switch on", result.would_switch_on), ("unknown: data missing", result.unknown)):
         if claims:
             click.echo(f"\n{title}:")
         for c in claims:
             why = "; ".join(f"{r.held or r.qualification} → {r.qualification}"
                             + (f" [{r.reason}]" if r.reason else "") for r in c.requirements if r.verdict != "unknown")
+            why = "; ".join([why] * bool(why) + [f"{k.condition}: {k.verdict}" + (f" [{k.reason}]" if k.reason else "")
+                                                 for k in c.conditions])
             click.echo(f"  {c.district} 第{c.article}条 measure {c.seq} ({c.title or ''}): {why}")
+            click.echo(f"      estimate: {'-' if c.estimate_wan is None else f'{c.estimate_wan:g} 万元'} "
+                       f"({c.estimate_basis})")
             click.echo(f"      support: {'、'.join(c.support_forms) or '-'}   call: "
                        f"{'、'.join(f'{b}({f})' if f else b for b, f in c.bureaus) or '-'}")
 
@@ -655,6 +660,9 @@ def _register_extensions() -> None:
     cli_rdf.register(main)
     cli_curate.register(main)
     cli_lifecycle.register(main)
+    from policykg import cli_numbers  # eligibility with numbers: load metrics, sandbox (issue 15)
+
+    cli_numbers.register(main)
     cli_brief.register(main)
 
 

@@ -1,5 +1,10 @@
 """Eligibility on both backends: hand-checked cases (level, expiry, not-yet-valid, broader
-qualifications, effective period), what-if, per-article and whole-register answers."""
+qualifications, effective period), what-if, per-article and whole-register answers.
+
+Every enterprise of the cases register is in 闵行区: since issue 15 a district's policy
+applies to that district's enterprises only, so the Changning claims these cases once had
+(长宁 2, 长宁 5) are gone; tests/test_eligibility_numbers.py covers scope, conditions and
+estimates."""
 
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ def _claims(result):
 
 def test_high_tech_holder_may_claim_article_19_and_whom_to_call(loaded_stores):
     r = _both(loaded_stores, lambda s: enterprise_eligibility(s, A, as_of=MID_2025).as_dict())
-    assert {(c["district"], c["article"]) for c in r["eligible"]} == {("闵行区", 19), ("长宁区", 2)}
+    assert {(c["district"], c["article"]) for c in r["eligible"]} == {("闵行区", 19)}  # not 长宁区 2: another district
     a19 = next(c for c in r["eligible"] if c["article"] == 19)
     assert {b["name"] for b in a19["bureaus"]} == {"区经委", "区科委", "区商务委"}
     assert a19["support_forms"] == ["资金支持"]
@@ -49,7 +54,7 @@ def test_level_too_low_is_a_near_miss(loaded_stores):
 
 def test_expired_and_not_yet_obtained_are_near_misses(loaded_stores):
     expired = _both(loaded_stores, lambda s: enterprise_eligibility(s, C, as_of=MID_2025))
-    assert expired.eligible == [] and _claims(expired.near_misses) == {("闵行区", 19, 2), ("长宁区", 2, 2)}
+    assert expired.eligible == [] and _claims(expired.near_misses) == {("闵行区", 19, 2)}
     assert {q.reason for c in expired.near_misses for q in c.requirements if q.verdict == "unmet"} == {
         "expired on 2024-12-31"}
     future = _both(loaded_stores, lambda s: enterprise_eligibility(s, FUTURE, as_of=MID_2025))
@@ -57,13 +62,13 @@ def test_expired_and_not_yet_obtained_are_near_misses(loaded_stores):
     assert {q.reason for c in future.near_misses for q in c.requirements if q.verdict == "unmet"} == {
         "obtained only on 2025-09-01"}
     later = _both(loaded_stores, lambda s: enterprise_eligibility(s, FUTURE, as_of=dt.date(2026, 12, 1)))
-    assert _claims(later.eligible) == {("闵行区", 19, 2)}  # Changning lapsed on 2026-11-14
+    assert _claims(later.eligible) == {("闵行区", 19, 2)}
     assert later.near_misses == []
 
 
 def test_narrower_qualification_counts_for_broader(loaded_stores):
     r = _both(loaded_stores, lambda s: enterprise_eligibility(s, D, as_of=MID_2025))
-    assert _claims(r.eligible) == {("闵行区", 19, 2), ("长宁区", 5, 1)}  # 长宁 5 asks for “专精特新”企业
+    assert _claims(r.eligible) == {("闵行区", 19, 2)}  # a 小巨人 counts as a 专精特新 SME
 
 
 def test_district_level_holder_meets_district_level_requirement(loaded_stores):
@@ -80,7 +85,7 @@ def test_effective_period_of_the_policy(loaded_stores):
 def test_what_if_switches_measures_on(loaded_stores):
     r = _both(loaded_stores, lambda s: enterprise_eligibility(s, E, as_of=MID_2025, assume=["高企"]))
     assert r.eligible == []
-    assert _claims(r.would_switch_on) == {("闵行区", 19, 2), ("长宁区", 2, 2)}
+    assert _claims(r.would_switch_on) == {("闵行区", 19, 2)}
     r = _both(loaded_stores, lambda s: enterprise_eligibility(s, B, as_of=MID_2025, assume=["单项冠军:国家级"]))
     assert _claims(r.would_switch_on) == {("闵行区", 19, 2)}
     with pytest.raises(ParameterError, match="not a known qualification"):
