@@ -93,7 +93,7 @@
     return {
       physics: { enabled: false },
       layout: { hierarchical: { enabled: true, direction: "LR", sortMethod: "directed", shakeTowards: "roots",
-                                levelSeparation: Math.min(sep, 520), nodeSpacing: 34, treeSpacing: 60,
+                                levelSeparation: Math.min(sep, 520), nodeSpacing: 42, treeSpacing: 60,
                                 blockShifting: true, edgeMinimization: true, parentCentralization: true } },
       edges: { smooth: { enabled: true, type: "cubicBezier", forceDirection: "horizontal", roundness: 0.45 } }
     };
