@@ -28,8 +28,8 @@ def register(main: click.Group) -> None:
 
         \b
         Example:
-          policykg brief 91310112KL0K3H5HNK --out brief.pdf
-          policykg brief 91310112KL0K3H5HNK --as-of 2025-06-30 --lang en --out brief-en.pdf
+          policykg brief 9131011221EQKBFR6Y --out brief.pdf
+          policykg brief 9131011221EQKBFR6Y --as-of 2025-06-30 --lang en --out brief-en.pdf
         """
         from ontology import load_ontology
         from webviz.brief import write_brief

@@ -92,3 +92,12 @@ def test_serve_with_workers_answers_on_loopback_only(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_readme_credit_codes_are_in_the_demo_register():
+    """Every USCC the README uses in an example can be tried on the demo register it loads (issue 18.7)."""
+    import re
+
+    demo = (ROOT / "data" / "enterprises" / "demo-minhang.csv").read_text("utf-8")
+    codes = set(re.findall(r"\b9[0-9A-Z]{17}\b", (ROOT / "README.md").read_text("utf-8")))
+    assert codes and all(c in demo for c in codes), sorted(c for c in codes if c not in demo)
