@@ -193,3 +193,19 @@ def test_both_backends_give_identical_answers(tmp_path, ontology, neo4j_store):
         emb.close()
         neo4j_store.clear()
     assert answers[0] == answers[1]
+
+
+def test_enterprise_page_shows_amounts_gaps_and_unknowns(web_app, ontology):
+    doc = extract_file(DATA / "minhang-numbers.txt")
+    app = web_app("numbers", [ontology_batch(ontology), document_batch(doc, ontology),
+                              register_batch(read_register(DATA / "register.csv", ontology=ontology), ontology)])
+    load_metrics(app.extensions["policykg"].store, DATA / "metrics.csv", ontology=ontology)
+    client = app.test_client()
+    page = client.get(f"/enterprises/{TWO_YI}?as_of=2025-06-30&lang=zh").get_data(as_text=True)
+    eligible = page[page.index('id="eligible"'):]
+    assert "<strong>100</strong>" in eligible and "最高100万元" in eligible and 'id="estimate-total"' in page
+    page = client.get(f"/enterprises/{FIVE_K}?as_of=2025-06-30&lang=zh").get_data(as_text=True)
+    assert "营业收入 5,000 万元，需超过 10,000 万元" in page[page.index('id="near-misses"'):]
+    page = client.get(f"/enterprises/{NO_REVENUE}?as_of=2025-06-30&lang=en").get_data(as_text=True)
+    unknown = page[page.index('id="unknown"'):]
+    assert "data missing" in unknown and "no 营业收入 reported for 2024" in unknown
