@@ -209,3 +209,17 @@ def test_enterprise_page_shows_amounts_gaps_and_unknowns(web_app, ontology):
     page = client.get(f"/enterprises/{NO_REVENUE}?as_of=2025-06-30&lang=en").get_data(as_text=True)
     unknown = page[page.index('id="unknown"'):]
     assert "data missing" in unknown and "no 营业收入 reported for 2024" in unknown
+    page = client.get("/sandbox?district=闵行区&as_of=2025-06-30&what_if=营业收入>4000").get_data(as_text=True)
+    row = page[page.index('<tr data-article="1">'):]
+    row = row[:row.index("</tr>")]
+    assert "营业收入 1" in row and "+1" in row and "+100" in row
+    assert client.get("/sandbox?what_if=月球产值>1").status_code == 400
+
+
+def test_sandbox_article_view_and_what_if(numbers):
+    from queries.sandbox import article_view
+
+    [a1] = article_view(numbers, article=1, district="闵行区", as_of=MID_2025, what_if="营业收入>0.4亿元")
+    assert (a1.qualify, a1.estimate_wan, a1.near_misses, a1.unknown) == (1, 100, 1, 1)
+    assert dict(a1.near_on) == {"营业收入": 1}
+    assert (a1.what_if_more, a1.what_if_plus_wan) == (1, 100)  # 5,000 万元 passes 4,000: one more, +100

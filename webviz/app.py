@@ -24,6 +24,7 @@ from webviz.errors import register_error_handlers
 from webviz.exports import exports
 from webviz.pages import pages
 from webviz.querypages import query_pages
+from webviz.sandbox import sandbox_pages
 from webviz.unlocks import unlocks
 
 # Only this origin: no inline script or style, no CDN, no framing.
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(pages)
     app.register_blueprint(query_pages)
     app.register_blueprint(enterprise_pages)
+    app.register_blueprint(sandbox_pages)  # 政策沙盘 (issue 15)
     app.register_blueprint(dashboard)
     app.register_blueprint(api)
     app.register_blueprint(admin)
