@@ -153,7 +153,7 @@ def document_batch(doc: ExtractedDocument, ontology: Ontology | None = None) -> 
     for a in doc.articles:
         aid = f"{chapter_ids[a.chapter]}-{'s' if a.section else 'a'}{a.number}"  # a section may share a number
         nodes.append(NodeRecord("Article", aid, {"number": a.number, "title": a.title, "text": a.text,
-                                                 "document_id": did}))
+                                                 "section": a.section, "document_id": did}))
         rels.append(RelRecord("HAS_ARTICLE", chapter_ids[a.chapter], aid))
         leads = {b for m in a.measures for b in m.lead}
         for name in a.bureaus:

@@ -7,6 +7,17 @@ document, or ``(1)`` sub-measures) is part of that article's text, and so is a l
 inside a clause (:func:`inline_items`). A chapter is the innermost enclosing heading that
 directly holds articles. Text under a heading outside any article is kept as a section
 (:func:`parse_structure`).
+
+The model the graph gets (loaders/records.py): a section is an Article node with
+``section: true`` (its id ends in ``-sN``, as a section may share a number with an
+article), so a 附则 clause that grants 一事一议 keeps its measures and bureaus and every query
+that walks document → chapter → article finds it. It hangs from the chapter of the heading
+that encloses it (Changning's 保障措施 items from the 保障措施 chapter); a part at the top level
+(Minhang's ``三、附则`` beside ``二、政策措施`` whose ``(一)…(九)`` hold the articles) is a
+chapter of its own, named by its heading. So Minhang has 50 numbered articles plus one
+section (51 Article nodes) in 9 numbered chapters plus the 附则 part (10 Chapter nodes), and
+no nameless chapter: only a document with no headings at all (第N条 articles alone, or a
+notice's body) hangs its articles from one chapter numbered 0.
 """
 
 from __future__ import annotations
@@ -205,7 +216,9 @@ def parse_structure(lines: list[Line]) -> tuple[list[RawChapter], list[RawArticl
         has_body = len(current["parts"]) > 1 or not _is_heading_line(text)
         keep = not current["section"] or (has_body and (seen_article or P.GRANT.search(text) or P.NOTE.search(text)))
         if keep:
-            chapter = chapter_for(current["depth"]) if current["section"] else current["chapter"]
+            chapter = current["chapter"]
+            if current["section"]:  # the enclosing heading's chapter; a top-level part is its own
+                chapter = chapter_for(current["depth"] if current["depth"] >= 0 else 0)
             articles.append(RawArticle(current["number"], current["title"], text, current["line"], chapter,
                                        section=current["section"], last_line=current["last"]))
         current = None

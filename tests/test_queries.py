@@ -47,7 +47,9 @@ HAND_CHECKED = {
     "bureau-co-responsibility": lambda rows: _rows(rows[:1], "bureau_a", "bureau_b", "shared_articles")
     == [("区商务委", "区经委", 14)],
     # on 2026-12-01 Changning (until 2026-11-14) and Nansha (until 2021-12-31) have lapsed
-    "articles-in-force": lambda rows: len(rows) == 50 and {r["district"] for r in rows} == {"闵行区"},
+    # (Minhang's 50 numbered articles and its 附则 section, which grants 一事一议)
+    "articles-in-force": lambda rows: len(rows) == 51 and {r["district"] for r in rows} == {"闵行区"}
+    and sum(1 for r in rows if r["title"] == "附则") == 1,
     # Minhang 19 (区经委/区科委/区商务委) and Changning 2's AI paragraph (区科委/区数据局/区投促办)
     "bureaus-for-qualification": lambda rows: sorted(_rows(rows, "district", "bureau")) == sorted(
         [("闵行区", "区经委"), ("闵行区", "区科委"), ("闵行区", "区商务委"),

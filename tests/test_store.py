@@ -21,11 +21,17 @@ def minhang_batch(ontology):
 def test_minhang_counts(store, minhang_batch):
     store.write(minhang_batch)
     c = store.counts()
+    # 50 numbered articles in 9 chapters, plus the 附则 part (三、附则, which grants 一事一议):
+    # one section Article in a chapter of its own heading, with no theme (loaders/structure.py)
     assert {k: c.nodes[k] for k in ("Article", "Bureau", "Chapter", "PolicyDocument")} == {
-        "Article": 50, "Bureau": 9, "Chapter": 9, "PolicyDocument": 1}
+        "Article": 51, "Bureau": 9, "Chapter": 10, "PolicyDocument": 1}
     assert c.nodes["Measure"] >= 50 and c.rels["ABOUT"] == 9
-    assert c.rels["HAS_CHAPTER"] == 9
-    assert c.rels["HAS_ARTICLE"] == 50
+    assert c.rels["HAS_CHAPTER"] == 10
+    assert c.rels["HAS_ARTICLE"] == 51
+    t = next(t for t in minhang_batch.node_tables if t.name == "Article")
+    cols = {c: i + 1 for i, c in enumerate(t.columns)}  # a row is (id, *values)
+    sections = [(r[cols["number"]], r[cols["title"]]) for r in t.rows if r[cols["section"]]]
+    assert sections == [(3, "附则")] and sum(1 for r in t.rows if r[cols["section"]] is False) == 50
     assert c.rels["RESPONSIBLE_FOR"] == sum(len(b) for b in _minhang_bureaus().values())
 
 

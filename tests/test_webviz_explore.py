@@ -129,12 +129,14 @@ def test_unfiltered_graph_is_the_outline_with_counts_and_facets(client):
     doc = _minhang(client)
     g = _graph(client, doc)
     _consistent(g)
-    assert _labels(g) == {"PolicyDocument": 1, "Chapter": 9, "Article": 50, "Bureau": 9}
-    assert g["total"] == g["shown"] == 69
+    # 50 numbered articles in 9 chapters, plus the 附则 section in a chapter of its own
+    # heading (loaders/structure.py)
+    assert _labels(g) == {"PolicyDocument": 1, "Chapter": 10, "Article": 51, "Bureau": 9}
+    assert g["total"] == g["shown"] == 71
     assert g["filters"] == {"chapter": "", "theme": "", "bureau": "", "support": "",
                             "types": ["PolicyDocument", "Chapter", "Article", "Bureau"]}
     f = g["facets"]
-    assert [c["articles"] for c in f["chapters"]] == [7, 6, 8, 5, 6, 8, 3, 5, 2]  # sums to 50
+    assert [c["articles"] for c in f["chapters"]] == [7, 6, 8, 5, 6, 8, 3, 5, 2, 1]  # 50, and the 附则 section
     assert {b["caption"]: b["articles"] for b in f["bureaus"]}["区科委"] == 12
     assert {s["id"]: s["articles"] for s in f["support_forms"]}["interest"] == 2
     assert len(f["themes"]) == 9 and f["types"]["Measure"] > 100
@@ -150,8 +152,9 @@ FILTER_CASES = [
     ("chapter={doc}-c1&bureau=minhang-science-commission", [2, 3, 6], {"Chapter": 1, "Article": 3}),
     ("support=interest", [44, 45], {"Chapter": 1, "Article": 2, "Bureau": 4}),
     ("support=interest&measures=1", [44, 45], {"Article": 2, "Bureau": 4, "Measure": 4}),
-    ("types=Article,Bureau", list(range(1, 51)), {"Article": 50, "Bureau": 9, "Chapter": 0, "PolicyDocument": 0}),
-    ("types=Chapter,Theme", [], {"Chapter": 9, "Theme": 9, "Article": 0}),
+    ("types=Article,Bureau", sorted([*range(1, 51), 3]), {"Article": 51, "Bureau": 9, "Chapter": 0,
+                                                          "PolicyDocument": 0}),  # with the 附则 section (三)
+    ("types=Chapter,Theme", [], {"Chapter": 10, "Theme": 9, "Article": 0}),  # 附则 has no theme
 ]
 
 
