@@ -397,14 +397,20 @@ class MetricNames:
         return sorted(spans)
 
     def last_in(self, text: str, unit: str | None = None) -> str | None:
-        """The metric named last in ``text`` whose unit fits ``unit`` (a share or an amount)."""
-        found = self._found(text, unit)
-        return found[-1][2] if found else None
+        """The metric named last in ``text`` whose unit fits ``unit`` (a share or an amount);
+        cached: eligibility asks it of the same few bases for every enterprise."""
+        return _last_in(self, text, unit)
 
     def start_in(self, text: str) -> int:
         """Where the last metric named in ``text`` starts (len(text) if none)."""
         found = self._found(text, None)
         return found[-1][0] if found else len(text)
+
+
+@lru_cache(maxsize=65536)
+def _last_in(names: MetricNames, text: str, unit: str | None) -> str | None:
+    found = names._found(text, unit)
+    return found[-1][2] if found else None
 
 
 # --- what a measure asks and gives, in the contract's records -----------------------------------

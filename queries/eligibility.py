@@ -124,6 +124,26 @@ RETURN DISTINCT e.id AS uscc, e.name AS enterprise, d.district AS district, a.nu
 ORDER BY uscc, district, article, measure
 """
 
+# The whole register: narrow rows (who, which measure, which group), no order; the measures'
+# and enterprises' details are read once each, not repeated on every row.
+_QUALIFYING_PAIRS = """
+MATCH (e:Enterprise)-[h:HOLDS]->(hq:Qualification)-[:BROADER*0..3]->(q:Qualification)<-[r:REQUIRES]-(m:Measure),
+      (d:PolicyDocument)-[:HAS_CHAPTER]->(c:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m)
+WHERE ($number < 0 OR a.number = $number) AND ($district = '' OR d.district = $district)
+  AND """ + _IN_FORCE + """
+  AND (h.since IS NULL OR h.since <= $as_of) AND (h.until IS NULL OR h.until >= $as_of)
+  AND (coalesce(r.level_rank, 0) = 0 OR coalesce(h.level_rank, 0) >= r.level_rank)
+RETURN DISTINCT e.id AS uscc, m.id AS measure_id, coalesce(r.requirement_group, 1) AS grp
+"""
+
+_MEASURE_PLACES = """
+MATCH (d:PolicyDocument)-[:HAS_CHAPTER]->(:Chapter)-[:HAS_ARTICLE]->(a:Article)-[:HAS_MEASURE]->(m:Measure)
+WHERE m.id IN $ids
+RETURN m.id AS measure_id, d.district AS district, a.number AS article, m.seq AS measure
+"""
+
+_WHO = "MATCH (e:Enterprise) RETURN e.id AS uscc, e.name AS enterprise, e.district AS district"
+
 _GROUPS = """
 MATCH (m:Measure)-[r:REQUIRES]->(:Qualification)
 WHERE m.id IN $ids
@@ -404,9 +424,11 @@ def register_verdicts(store: GraphStore, *, article: int | None = None, district
     params = {"number": -1 if article is None else article, "district": district, "as_of": as_of}
     year = as_of.year - 1
     with store.snapshot(timeout_s=600) as read:
-        rows = read(_QUALIFYING, params).records()
+        pairs = read(_QUALIFYING_PAIRS, params).rows
         sized = read(_CONDITION_ONLY, params).records()
-        ids = sorted({r["measure_id"] for r in rows} | {r["measure_id"] for r in sized})
+        ids = sorted({r[1] for r in pairs} | {r["measure_id"] for r in sized})
+        places = {r["measure_id"]: r for r in read(_MEASURE_PLACES, {"ids": ids}).records()}
+        people = {r[0]: r for r in read(_WHO).rows} if pairs else {}  # all: an IN list of 10^5 ids costs more
         groups: dict[str, set[int]] = defaultdict(set)
         for g in read(_GROUPS, {"ids": ids}).records():
             groups[g["measure"]].add(g["grp"])
@@ -426,9 +448,12 @@ def register_verdicts(store: GraphStore, *, article: int | None = None, district
         who.setdefault(v["uscc"], v)
     met: dict[tuple[str, str], set[int]] = defaultdict(set)
     first: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in rows:
-        met[(r["uscc"], r["measure_id"])].add(r["grp"])
-        first.setdefault((r["uscc"], r["measure_id"]), r)
+    for uscc, mid, grp in pairs:
+        key = (uscc, mid)
+        met[key].add(grp)
+        if key not in first:
+            _, name, where = people[uscc]
+            first[key] = {"uscc": uscc, "enterprise": name, "enterprise_district": where, **places[mid]}
     tables: dict[str, dict[tuple[str, int], float]] = {}
     known: dict[str, set[str]] = {}
     for m in sized:  # measures asking sizes only: every enterprise that reported one of their metrics
@@ -443,18 +468,33 @@ def register_verdicts(store: GraphStore, *, article: int | None = None, district
                     "uscc": uscc, "enterprise": e["enterprise"], "enterprise_district": e["enterprise_district"],
                     **{k: m[k] for k in ("district", "article", "measure", "measure_id")}})
     out = []
+    scopes: dict[str | None, frozenset[str] | None] = {}
+    fixed: dict[str, tuple[float | None, str]] = {}  # estimates that do not depend on the enterprise
+    applies: dict[tuple[str | None, str | None], bool | None] = {}
+    no_values: dict[tuple[str, int], float] = {}
     for (uscc, mid), r in first.items():
         if not groups.get(mid, set()) <= met.get((uscc, mid), set()):
             continue  # a group of qualifications the enterprise does not hold
-        if N.applies(r["district"], N.scope_of([r["enterprise_district"]], ont)) is not True:
+        where = (r["district"], r["enterprise_district"])
+        if where not in applies:
+            if r["enterprise_district"] not in scopes:
+                scopes[r["enterprise_district"]] = N.scope_of([r["enterprise_district"]], ont)
+            applies[where] = N.applies(r["district"], scopes[r["enterprise_district"]])
+        if applies[where] is not True:
             continue  # a policy of another place (or a place unknown)
-        values = tables.get(uscc)
+        needs_values = mid in stated or any(x["kind"] == "ratio" for x in amounts.get(mid, ()))
+        values = tables.get(uscc) if needs_values else no_values
         if values is None:
             values = tables[uscc] = N.metric_table(reported.get(uscc, []), ont)
         verdicts = [N.judge(c, values, as_of) for c in stated.get(mid, [])]
         kinds = {v.verdict for v in verdicts}
         verdict = "near-miss" if "unmet" in kinds else "unknown" if "unknown" in kinds else "eligible"
-        est, basis = N.estimate(amounts.get(mid, []), values, as_of, ont)
+        if needs_values:
+            est, basis = N.estimate(amounts.get(mid, []), values, as_of, ont)
+        else:
+            if mid not in fixed:
+                fixed[mid] = N.estimate(amounts.get(mid, []), no_values, as_of, ont)
+            est, basis = fixed[mid]
         out.append({"uscc": uscc, "enterprise": r["enterprise"], "district": r["district"], "article": r["article"],
                     "measure": r["measure"], "measure_id": mid, "verdict": verdict, "estimate_wan": est,
                     "estimate_basis": basis, "gaps": [v.gap for v in verdicts if v.verdict == "unmet"],

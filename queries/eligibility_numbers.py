@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from loaders.amounts import metric_names
@@ -141,10 +142,15 @@ class ConditionVerdict:
                 "gap": self.gap or None, "reason": self.reason or None, "year": self.year, "text": self.text}
 
 
+@lru_cache(maxsize=4096)
+def _label(metric: str | None, op: str, target: float, unit: str | None) -> str:
+    return f"{metric or '?'} {op} {number_text(target)}{_unit_text(unit)}"
+
+
 def judge(cond: dict[str, Any], values: dict[tuple[str, int], float], as_of: dt.date) -> ConditionVerdict:
     """The verdict of one condition row (metric, op, value, unit, period, text)."""
     metric, op, target, unit = cond["metric"], cond["op"] or ">=", float(cond["value"]), cond["unit"]
-    label = f"{metric or '?'} {op} {number_text(target)}{_unit_text(unit)}"
+    label = _label(metric, op, target, unit)
     year = year_for(cond.get("period"), as_of)
     if not metric:
         return ConditionVerdict(label, None, "unknown", reason=f"“{cond.get('text') or ''}” names no metric "
