@@ -77,10 +77,15 @@ def disk_full(exc: BaseException) -> DiskFullError | None:
     hint = "free some space, or set POLICYKG_HOME to a larger disk; nothing was changed"
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return DiskFullError(f"disk full: {exc.filename}" if exc.filename else "disk full", hint=hint)
-    text = str(exc)
-    if "No space left on device" in text or "Disk quota exceeded" in text:
-        import re
+    import re
 
-        path = re.search(r"\bpath: (\S+)", text)  # LadybugDB names the file it could not write
+    text = str(exc)
+    path = re.search(r"\b(?:path|file): (/\S+)", text)  # LadybugDB names the file it could not use
+    if "No space left on device" in text or "Disk quota exceeded" in text:
         return DiskFullError(f"disk full: {path.group(1)}" if path else "disk full", hint=hint)
+    if "IO exception: Cannot" in text and "checkpoint failed" in text:
+        # LadybugDB out of space does not always say so: a page it could not write reads back
+        # short. Its "Transaction committed successfully" is about the half-built copy only.
+        where = path.group(1) if path else "the database file"
+        return DiskFullError(f"could not write {where}: is the disk full?", hint=hint)
     return None
