@@ -30,6 +30,7 @@ from graph.embedded_sources import Source, folder_name, link_source, merged_tabl
 from graph.embedded_versions import fault_point
 from graph.records import Batch, sources
 from graph.schema import ladybug_ddl
+from graph.sources import SOURCE_ID, owner_prop, resolve_table, stated
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
 from ontology import Ontology
@@ -101,7 +102,7 @@ class EmbeddedStore:
         with self._writer():
             if key not in self._read_sources():
                 raise LoadError(f"the graph holds no source {key!r}; nothing was changed", where=str(self.folder),
-                                hint="see `policykg documents` for the loaded documents")
+                                hint="see `policykg sources` for the loaded sources")
             self._rebuild(batches, removed={key})
 
     def clear(self) -> None:
@@ -336,15 +337,21 @@ def _build(db_path: Path, tmp: Path, ont: Ontology, sources: list[Source]) -> No
         for stmt in ladybug_ddl(ont):
             conn.execute(stmt)
         expected: dict[str, int] = {}
+        stated_label, _ = stated(ont)
         for label, nt in ont.node_types.items():
             names = [p.name for p in nt.properties]
             owner_at = names.index(nt.owner) if nt.owner in names else None
             table = merged_table(f"n_{label}", sources, tmp / f"n_{label}.csv", (names.index(nt.key),), owner_at)
+            if label == stated_label:  # each attribute from the latest source stating it (graph/sources.py)
+                table = resolve_table(table, sources, tmp / f"n_{label}.resolved.csv", ont)
             expected[label] = table[1] if table else 0
             if table:
                 _copy(conn, label, table[0])
-        for rtype in ont.rel_types:
-            table = merged_table(f"r_{rtype}", sources, tmp / f"r_{rtype}.csv", (0, 1))
+        for rtype, rt in ont.rel_types.items():
+            # a relationship naming its source (HOLDS) is one per source: two lists may state one holding
+            names = [p.name for p in rt.properties]
+            key_at = (0, 1, 2 + names.index(SOURCE_ID)) if owner_prop(rt.properties) else (0, 1)
+            table = merged_table(f"r_{rtype}", sources, tmp / f"r_{rtype}.csv", key_at)
             expected[rtype] = table[1] if table else 0
             if table:
                 _copy(conn, rtype, table[0])
@@ -361,7 +368,9 @@ def _build(db_path: Path, tmp: Path, ont: Ontology, sources: list[Source]) -> No
 
 def _copy(conn: ladybug.Connection, table: str, path: Path) -> None:
     try:
-        conn.execute(f"COPY {table} FROM '{path}' (HEADER=true, PARALLEL=false)")
+        # AUTO_DETECT off: the sniffer turned quoting off when its sample held no quote,
+        # and a later quoted comma ("Pollutant discharge permit, key management") broke the copy
+        conn.execute(f"COPY {table} FROM '{path}' (HEADER=true, PARALLEL=false, AUTO_DETECT=false)")
     except RuntimeError as exc:
         raise LoadError(f"bulk copy into {table} failed: {exc}".replace(str(path), table.lower() + ".csv"),
                         where=f"embedded store, table {table}") from exc

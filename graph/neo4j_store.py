@@ -23,6 +23,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graph.records import Batch, Table, consecutive
 from graph.schema import neo4j_schema
+from graph.sources import SOURCE_ID, STATES, neo4j_resolve, neo4j_stated_by, owner_prop
 from graph.store import Counts, GraphNode, GraphRel, Reader, ReadResult, make_node, plain
 from graph.validate import validate_batch
 from ontology import NodeType, Ontology
@@ -32,6 +33,7 @@ from policykg.settings import Settings
 CHUNK = 5000
 INDEX_WAIT_S = 300
 REPLAN_ROWS = 10_000  # rows written at once after which index statistics are refreshed
+NEST_MAX = 100  # relationships per node at most, to be written nested in its node's row (_nestable)
 log = logging.getLogger(__name__)
 
 
@@ -290,7 +292,7 @@ def _unload_tx(tx: neo4j.ManagedTransaction, key: str, batches: list[Batch], ont
     source: both backends keep the same nodes)."""
     if not _holds_source(tx, key, ont):
         raise LoadError(f"the graph holds no source {key!r}; nothing was changed", where="neo4j",
-                        hint="see `policykg documents` for the loaded documents")
+                        hint="see `policykg sources` for the loaded sources")
     _write_tx(tx, [Batch(key, (), ()), *batches], ont)
     tx.run("MATCH (b:Bureau) WHERE NOT (b)--() DELETE b").consume()
 
@@ -341,6 +343,8 @@ def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Ba
     is looked for to replace; the second and later parts of a new source go this way.
     """
     keys = [b.key for b in batches]
+    # the enterprises the sources stated before this write: their attributes are resolved again after it
+    restate = set() if fresh else set(tx.run(neo4j_stated_by(ont), keys=keys).single()["ids"])
     owned_nodes: list[tuple[Table, list[tuple[Any, ...]]]] = []
     owned_rels: list[tuple[Table, list[tuple[Any, ...]]]] = []
     shared_nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -365,12 +369,20 @@ def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Ba
                                             for r in t.rows if r[0] not in ids)
         for t in b.rel_tables:
             starts = set(map(itemgetter(0), t.rows))
-            mine = t.rows if owned.issuperset(starts) else [r for r in t.rows if r[0] in owned or r[1] in owned]
+            # a relationship is the source's own if it touches a node the source owns, or names the source
+            by = t.columns.index(SOURCE_ID) + 2 if SOURCE_ID in t.columns else None
+            if owned.issuperset(starts) or (by is not None and set(map(itemgetter(by), t.rows)) == {b.key}):
+                mine = t.rows
+            else:
+                mine = [r for r in t.rows if r[0] in owned or r[1] in owned or (by is not None and r[by] == b.key)]
+            if t.name == STATES:
+                restate.update(map(itemgetter(1), t.rows))
             if mine:
                 owned_rels.append((t, _sendable(t, mine, 2, ont)))
             if len(mine) < len(t.rows):
+                taken = set(map(id, mine))  # the row objects themselves: a row is mine or shared
                 shared_rels[t.name].extend({"start": r[0], "end": r[1], "props": _props(t.columns, r[2:])}
-                                           for r in t.rows if r[0] not in owned and r[1] not in owned)
+                                           for r in t.rows if id(r) not in taken)
     all_owned = {i for ids in owned_ids.values() for i in ids}
     nests = [_nestable(t, rows, owned_rels, all_owned, ont) for t, rows in owned_nodes]
     per_label = Counter(t.name for t, _ in owned_nodes)
@@ -382,6 +394,12 @@ def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Ba
     places = set() if fresh else _owned_places(tx, keys, ont)
     reused = {nt.label for nt in ont.node_types.values()
               if _strip_owned(tx, nt, keys, owned_ids[nt.label], sorted(spare.get(nt.label, ())), places)}
+    if not fresh:  # the relationships that name a source of this write (graph/sources.py)
+        for rt in ont.rel_types.values():
+            if owner_prop(rt.properties):
+                while tx.run(f"MATCH ()-[r:{rt.type}]->() WHERE r.{SOURCE_ID} IN $keys WITH r LIMIT 50000 "
+                             "DELETE r RETURN count(*) AS c", keys=keys).single()["c"]:
+                    pass
     for lbl, rows in shared_nodes.items():
         # a node that a batch of this write owns is written as owned: merged first from another
         # batch's mention of it (a link's end), its CREATE below would break the key constraint
@@ -424,6 +442,11 @@ def _write_tx(tx: neo4j.ManagedTransaction | neo4j.Transaction, batches: list[Ba
         sk, ek = ont.node_type(rt.start).key, ont.node_type(rt.end).key
         _run_chunks(tx, f"UNWIND $rows AS row MATCH (a:{rt.start} {{{sk}: row.start}}) "
                         f"MATCH (b:{rt.end} {{{ek}: row.end}}) MERGE (a)-[r:{rtype}]->(b) SET r += row.props", rows)
+    if restate:  # attributes from the latest source that states them; enterprises no source states go
+        resolve, orphans = neo4j_resolve(ont)
+        ids = sorted(restate)
+        _run_chunks(tx, resolve.replace("$ids", "$rows"), ids)
+        _run_chunks(tx, orphans.replace("$ids", "$rows"), ids)
 
 
 def _nestable(nodes: Table, rows: list[tuple[Any, ...]], owned_rels: list[tuple[Table, list[tuple[Any, ...]]]],
@@ -434,7 +457,7 @@ def _nestable(nodes: Table, rows: list[tuple[Any, ...]], owned_rels: list[tuple[
     ids = {r[0] for r in rows}
     for i, (t, rels) in enumerate(owned_rels):
         if ont.rel_types[t.name].start == nodes.name and ids.issuperset(map(itemgetter(0), rels)) and \
-                owned.isdisjoint(map(itemgetter(1), rels)):
+                owned.isdisjoint(map(itemgetter(1), rels)) and len(rels) <= NEST_MAX * len(ids):
             # sorted, then grouped: C-level work instead of 10^5 appends (rows keep their start id)
             by_start = {start: list(group) for start, group in groupby(sorted(rels, key=itemgetter(0)), itemgetter(0))}
             del owned_rels[i]

@@ -37,4 +37,8 @@ def neo4j_schema(ont: Ontology) -> list[str]:
                 f"CREATE INDEX {nt.label.lower()}_{nt.owner} IF NOT EXISTS "
                 f"FOR (n:{nt.label}) ON (n.{nt.owner})"
             )
+    for rt in sorted(ont.rel_types.values(), key=lambda r: r.type):  # a relationship that names its source
+        if any(p.name == "source_id" for p in rt.properties):
+            out.append(f"CREATE INDEX {rt.type.lower()}_source_id IF NOT EXISTS "
+                       f"FOR ()-[r:{rt.type}]-() ON (r.source_id)")
     return out

@@ -5,6 +5,12 @@ Format: one row per enterprise-qualification (an enterprise without qualificatio
 one row with the qualification columns empty); enterprise columns repeat on each of its
 rows. Headers are the Chinese names below or their English keys; ``mapping`` renames
 other headers. The first column should be the USCC.
+
+A register is a source (graph/sources.py): enterprises are shared by USCC, the register
+states their attributes on its own STATES relationships, dated by the register's date
+(``as_of``: given, else a date in the file's name, else the file's modification day), and
+its holdings name it in ``source_id``. So next month's register loads beside this one; a
+re-load replaces exactly what the register stated; the later register wins a disagreement.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import hashlib
 import io
 import queue
 import re
@@ -26,6 +33,7 @@ from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError
 
 from graph.records import Batch, Table
+from graph.sources import SOURCE, SOURCE_ID, STATES, date_in_name
 from graph.store import GraphStore
 from loaders.records import concept_node, stable_id
 from ontology import Concept, Ontology, load_ontology
@@ -48,8 +56,10 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("uscc", "name")
 # the graph's columns (ontology property names) of a register's tables
-ENTERPRISE_COLUMNS = ("uscc", "register_id", "name", "district", "industry_code", "scale", "founded_on")
-HOLDS_COLUMNS = ("level", "level_rank", "since", "until")
+ENTERPRISE_COLUMNS = ("uscc",)  # shared: the attributes are stated on STATES, resolved by the store
+STATES_COLUMNS = ("name", "district", "industry_code", "scale", "founded_on", "as_of", SOURCE_ID, "row")
+HOLDS_COLUMNS = ("level", "level_rank", "since", "until", SOURCE_ID)
+SOURCE_COLUMNS = ("source_kind", "file", "rows", "loaded_at", "sha256", "as_of", "districts")
 SCALES = ("规上", "规下")
 FORMULA_START = ("=", "+", "-", "@")
 _COMPACT_USCC = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}\Z")  # stdnum's format of a compact USCC
@@ -68,13 +78,17 @@ class Problem:
 
 @dataclass
 class Register:
-    """What a register file holds once read: valid rows by enterprise, and every problem."""
+    """What a register file holds once read: valid rows by enterprise, and every problem.
+    ``as_of`` is the date the register speaks for, ``loaded_at`` when it was loaded (kept
+    from the graph when the same file is loaded again, so a re-load changes nothing)."""
 
     path: Path
     enterprises: dict[str, dict[str, object]] = field(default_factory=dict)
     holdings: list[dict[str, object]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     rows: int = 0
+    as_of: dt.date | None = None
+    loaded_at: str | None = None
 
     @property
     def invalid_rows(self) -> set[int]:
@@ -358,7 +372,35 @@ def register_batch(reg: Register, ontology: Ontology | None = None, *, skip_inva
     """The Batch of a validated register; LoadError if any row is invalid and not ``skip_invalid``."""
     ont = ontology or load_ontology()
     _refuse_problems(reg, skip_invalid)
-    return register_part(reg, list(reg.enterprises), 0, ont)
+    return Batch.concat([register_part(reg, list(reg.enterprises), 0, ont), source_part(reg)])
+
+
+def register_as_of(path: Path) -> dt.date:
+    """The date a register speaks for when none is given: a date in its file name
+    (``register-2026-11.csv``), else the day the file was last modified."""
+    return date_in_name(Path(path).name) or dt.date.fromtimestamp(Path(path).stat().st_mtime)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (what ``policykg sources`` shows)."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def source_part(reg: Register) -> Batch:
+    """The register's own Source node and what it states of each enterprise it accepted
+    (the last part of a register: its row count is known only once the file is read)."""
+    key = register_key(reg.path)
+    as_of = reg.as_of or register_as_of(reg.path)
+    districts = sorted({e["district"] for e in reg.enterprises.values() if e["district"]})
+    loaded_at = reg.loaded_at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    source = Table(SOURCE, SOURCE_COLUMNS, [(key, "register", reg.path.name, reg.rows, loaded_at,
+                                             file_sha256(reg.path), as_of, "|".join(districts) or None)])
+    enterprises = Table("Enterprise", ENTERPRISE_COLUMNS, [(u, u) for u in reg.enterprises])
+    states = Table(STATES, STATES_COLUMNS, [
+        (key, u, e["name"], e["district"], e["industry_code"], e["scale"], e["founded_on"], as_of, key, e["_row"])
+        for u, e in reg.enterprises.items()])
+    return Batch(key, (source, enterprises), (states,))
 
 
 def register_key(path: Path) -> str:
@@ -370,12 +412,10 @@ def register_part(reg: Register, usccs: list[str], first_holding: int, ont: Onto
     """The Batch of enterprises ``usccs`` and of the holdings from ``first_holding`` on,
     with the qualification concepts they hold (merged, so a part stands on its own)."""
     key = register_key(reg.path)
-    enterprises = Table("Enterprise", ENTERPRISE_COLUMNS, [
-        (u, u, key, e["name"], e["district"], e["industry_code"], e["scale"], e["founded_on"])
-        for u, e in ((u, reg.enterprises[u]) for u in usccs)])
+    enterprises = Table("Enterprise", ENTERPRISE_COLUMNS, [(u, u) for u in usccs])
     holdings = reg.holdings[first_holding:]
     holds = Table("HOLDS", HOLDS_COLUMNS, [
-        (h["uscc"], h["qualification"], h["level"], h["level_rank"], h["since"], h["until"]) for h in holdings])
+        (h["uscc"], h["qualification"], h["level"], h["level_rank"], h["since"], h["until"], key) for h in holdings])
     held = {h["qualification"] for h in holdings}
     concepts = Batch.of(key, [concept_node(ont, "qualifications", c)
                               for c in ont.concepts("qualifications") if c.id in held], [])
@@ -391,7 +431,8 @@ def _refuse_problems(reg: Register, skip_invalid: bool) -> None:
 def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = None,
                   mapping: dict[str, str] | None = None, skip_invalid: bool = False,
                   before: Sequence[Batch] = (), progress: Callable[[int], None] | None = None,
-                  report: Callable[[Register], None] | None = None, part_rows: int = 20_000) -> Register:
+                  report: Callable[[Register], None] | None = None, part_rows: int = 20_000,
+                  as_of: dt.date | None = None) -> Register:
     """Read, check and write the register at ``path`` in one all-or-nothing transaction
     (after the batches ``before``, in the same transaction); returns what was read.
 
@@ -404,8 +445,11 @@ def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = 
     """
     ont = ontology or load_ontology()
     read: list[Register] = []
+    path = Path(path)
+    stamp = _stamp(store, path, as_of)
 
     def seen(reg: Register) -> None:
+        reg.as_of, reg.loaded_at = stamp
         if not read:
             read.append(reg)
         if report:
@@ -420,6 +464,18 @@ def load_register(store: GraphStore, path: Path, *, ontology: Ontology | None = 
         return _streamed(store, path, ont, mapping, skip_invalid, before, progress, seen, part_rows, read)
     except StoreError as exc:
         raise _in_user_terms(exc, Path(path), read[0] if read else None) from exc
+
+
+def _stamp(store: GraphStore, path: Path, as_of: dt.date | None) -> tuple[dt.date, str | None]:
+    """(as_of, loaded_at) of the register at ``path``: loaded_at is kept from the graph when
+    the same bytes with the same date are loaded again (a re-load changes nothing), else
+    None (now)."""
+    as_of = as_of or register_as_of(path)
+    stored = store.read(f"MATCH (s:{SOURCE}) WHERE s.id = $id RETURN s.sha256 AS sha, s.as_of AS as_of, "
+                        "s.loaded_at AS at", {"id": register_key(path)}).records()
+    if stored and stored[0]["sha"] == file_sha256(path) and stored[0]["as_of"] == as_of:
+        return as_of, stored[0]["at"]
+    return as_of, None
 
 
 _USCC_IN_TEXT = re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])")
@@ -488,6 +544,7 @@ def _streamed(store: GraphStore, path: Path, ont: Ontology, mapping: dict[str, s
         if report:
             report(reg)
         _refuse_problems(reg, skip_invalid)
+        hand(source_part(reg))  # the Source node and its statements, once the row count is known
     except BaseException:
         hand(_Abandon())
         writer.join()
