@@ -664,6 +664,9 @@ def _register_extensions() -> None:
 
     cli_numbers.register(main)
     cli_brief.register(main)
+    from policykg import cli_sources  # enterprise-data sources: load recognitions, sources, enterprise (issue 16)
+
+    cli_sources.register(main)
 
 
 _register_extensions()

@@ -75,18 +75,28 @@ def register(main: click.Group) -> None:
     @backend_option
     @click.pass_context
     def unload_cmd(ctx: click.Context, document: str, backend: str | None) -> None:
-        """Remove a document (a 文号, an id or a title word) and all it stated, all or
-        nothing; documents it repealed count again, references to it become text.
+        """Remove a source and all it stated, all or nothing: a document (a 文号, an id or
+        a title word; documents it repealed count again, references to it become text), or
+        a register, list or metrics file (its id or file name, see `policykg sources`;
+        enterprises another source still states stay).
 
         \b
         Example:
           policykg unload 闵府规发〔2024〕11号
+          policykg unload register-2026-11.csv
         """
         from loaders.lifecycle import links_batch, stored_documents
+        from policykg.cli_sources import unload_source
         from queries.lifecycle import find_document
 
         store = _open(ctx, backend)
         try:
+            doc_id = unload_source(store, document)  # a register, list or metrics file
+            if doc_id is not None:
+                counts = store.counts()
+                click.echo(f"unloaded {doc_id} from {store.backend}: "
+                           f"{sum(counts.nodes.values())} nodes, {sum(counts.rels.values())} relationships")
+                return
             doc_id = find_document(store, document)
             store.unload(doc_id, [links_batch(d for d in stored_documents(store) if d.id != doc_id)])
             counts = store.counts()

@@ -177,9 +177,31 @@ def enterprise(uscc: str) -> tuple[str, int]:
         "enterprise.html", result=result, name=node["properties"].get("name") or uscc,
         enterprise=node["properties"], assume="，".join(request.args.getlist("assume")),
         assumed=assumed_names, assume_error=assume_error, as_of=result.as_of.isoformat(), graph=graph,
-        types=node_types(ont), qualifications=qualifications,
+        types=node_types(ont), qualifications=qualifications, facts=fact_sources(result.uscc),
         js_messages={k: msg(k) for k in JS_MESSAGES})
     return page, 400 if assume_error else 200
+
+
+def fact_sources(uscc: str) -> dict[str, Any] | None:
+    """Where each fact about the enterprise came from (graph/sources.py): one row per stated
+    attribute (value, the files stating it, each file's value where they disagree) and per
+    holding (its file); None for an enterprise no source states (an older graph)."""
+    from graph.sources import enterprise_sources
+
+    facts = cached(("fact-sources", uscc), lambda store: enterprise_sources(store, uscc, state().ontology))
+    if facts is None or not facts.statements:
+        return None
+    data = facts.as_dict()
+    files = {s["source"]: s["file"] for s in data["statements"]}
+    rows = []
+    for attr, value in data["resolved"].items():
+        stating = [s for s in data["statements"] if attr in s["attributes"]]
+        if value is None and not stating:
+            continue
+        rows.append({"attribute": attr, "value": value, "conflicts": data["conflicts"].get(attr, []),
+                     "files": [f"{s['file']} ({s['as_of']})" for s in stating]})
+    holdings = [{**h, "file": files.get(h["source"], h["source"])} for h in data["holdings"]]
+    return {"rows": rows, "holdings": holdings, "missing_from": data["missing_from"]}
 
 
 @enterprise_pages.get("/enterprises/<uscc>/brief.pdf")
