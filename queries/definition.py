@@ -24,7 +24,7 @@ PARAM_TYPES = ("string", "int", "date", "enum", "bool", "concept")
 SHOW_KINDS = ("table", "graph", "bar")
 BACKENDS = ("embedded", "neo4j")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESERVED_PARAMS = ("lang", "format", "run", "name")  # taken by the web pages' URLs
+RESERVED_PARAMS = ("lang", "format", "run", "name", "page_size")  # taken by the web pages' URLs
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # both databases' INT64
 
 

@@ -31,7 +31,7 @@ WEB_USER = "web"  # who the audit log names for runs from the web app (until it 
 WEB_TIMEOUT_S = 30.0
 MAX_CACHED_ROWS = 5000  # larger answers are not kept (see webviz.cache)
 # Request arguments that belong to the page, not to the query.
-RESERVED = ("lang", "format", "run")
+RESERVED = ("lang", "format", "run", "page_size")
 GLOB = "*.y*ml"  # as load_library reads
 _QUERY_FILE = re.compile(fnmatch.translate(GLOB))
 

@@ -75,7 +75,7 @@ def query(name: str) -> str | tuple[str, int]:
         rows=table_rows(result),
         headings=headings(q, result, current_lang()),
         max_rows=MAX_TABLE_ROWS,
-        page_size=PAGE_SIZE,
+        page_size=_page_size(),
         table_messages={k: msg(k) for k in TABLE_MESSAGES},
         chart=bar_chart(result, heading=lambda c: q.heading(c, current_lang())) if q.show == "bar" else None,
         graph=result_graph(result, state().ontology) if q.show == "graph" else None,
@@ -85,6 +85,12 @@ def query(name: str) -> str | tuple[str, int]:
         json_url=download_url(q, params, "json"),
     )
     return render_template("query.html", **context)
+
+
+def _page_size() -> int:
+    """Rows a table shows at a time: ``?page_size=`` (10 to MAX_TABLE_ROWS), else PAGE_SIZE."""
+    raw = request.args.get("page_size", "")
+    return min(max(int(raw), 10), MAX_TABLE_ROWS) if raw.isdigit() else PAGE_SIZE
 
 
 def _label(q: QueryDef, name: str) -> str:
