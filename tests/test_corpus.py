@@ -33,7 +33,20 @@ def test_corpus_loads_alike_on_both_backends(tmp_path, ontology, neo4j_store):
                 # the same rows; their order may differ only among ties of the query's ORDER BY
                 # (in the corpus an article number can repeat within a document: sections, restarts)
                 assert a.columns == b.columns, q.name
-                assert sorted(map(repr, a.rows)) == sorted(map(repr, b.rows)), (q.name, example["params"])
+                assert sorted(map(_key, a.rows)) == sorted(map(_key, b.rows)), (q.name, example["params"])
     finally:
         embedded.close()
         neo4j_store.clear()
+
+
+def _key(row: list) -> str:
+    """A row as text to compare across backends. A path (path-between) is compared by its
+    node ids and its relationships' types and ends: the property maps the two drivers give
+    its nodes are a backend detail (which keys an absent value leaves out, in what order),
+    not part of the answer."""
+    def plain(v):
+        if isinstance(v, dict) and set(v) >= {"nodes", "rels"}:
+            return ([n["id"] for n in v["nodes"]], [(r["type"], r["start"], r["end"]) for r in v["rels"]])
+        return v
+    return repr([plain(v) for v in row])
+

@@ -52,7 +52,9 @@ def test_minhang_metadata(minhang):
 
 
 def test_minhang_chapters_and_articles(minhang):
-    assert [len(c.articles) for c in minhang.chapters] == [7, 6, 8, 5, 6, 8, 3, 5, 2]
+    # nine chapters of numbered articles, then 三、附则: a chapter of its own heading holding a section
+    assert [len(c.articles) for c in minhang.chapters] == [7, 6, 8, 5, 6, 8, 3, 5, 2, 1]
+    assert minhang.chapters[9].title == "附则"
     assert [c.title for c in minhang.chapters][:2] == ["推动产业科技创新", "支持企业扩大投资"]
     assert minhang.chapters[8].title == "优化产业人才支持"
     numbered = [a for a in minhang.articles if not a.section]
@@ -72,7 +74,7 @@ def test_minhang_bureaus_every_article(minhang):
 def test_minhang_closing_part_is_kept_as_a_section(minhang):
     # 三、附则 holds no numbered article but grants 一事一议: it was silently dropped before
     (section,) = [a for a in minhang.articles if a.section]
-    assert section.title == "附则" and section.chapter is None
+    assert section.title == "附则" and section.chapter == 10  # its own heading, not a nameless chapter
     assert "一事一议" in section.text and section.measures
 
 
