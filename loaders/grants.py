@@ -6,7 +6,9 @@ forms and their cues are data in ontology/support_forms.ttl).
    lines (重点用于支持…), procedure (申请…支持的单位, 负责…补贴的实施) and refusals (不予,
    不得) name forms they do not grant.
 2. A form inside a condition is not granted: 获得市级补贴的项目, 按市级补贴金额 are the
-   higher level's money, and so is anything inside a clause cue or a 《title》.
+   higher level's money, 已落实区配套资金的项目 money already received, 用于…配套 the purpose
+   of a fund, and so is anything inside a clause cue or a 《title》. A sentence whose only
+   granting word is 方式 and that pays out (拨付) describes payment, not a grant.
 3. The most specific form wins. A support form may carry ``pkg:clauseCue`` regexes (按投资额
    的N% for 固定资产投资补助, 元/吨标准煤 for 节能量奖励, 获得市级补贴 for 配套支持, 成功创建 /
    首次认定 for 奖励, 前期费 / 实际支出 for 补贴…). A generic grant (资金支持 or any form that
@@ -80,9 +82,12 @@ def granted_forms(ont: Ontology, text: str, offset: int, matches: list, taken: l
     out: list[Found] = []
     for s0, s1 in _sentences(text):
         sentence = text[s0:s1]
-        if not P.GRANTING.search(sentence):
-            continue
+        verbs = {m.group(0) for m in P.GRANTING.finditer(sentence)}
+        if not verbs or (verbs == {"方式"} and P.PAYMENT.search(sentence)):
+            continue  # grants nothing, or says how money is paid (区级配套资金采取…方式…拨付)
         refused = [(s0 + m.start(), s0 + m.end()) for m in P.REFUSAL_CLAUSE.finditer(sentence)]
+        refused += [(s0 + m.start(), s0 + m.end()) for rx in (P.RECEIVED_MONEY, P.FUND_USE)
+                    for m in rx.finditer(sentence)]
         found_cues = [(s0 + m.start(), s0 + m.end(), c) for rx, c in cues.cues for m in rx.finditer(sentence)]
         conditions = [(s0 + m.start(), s0 + m.end()) for m in P.HIGHER_LEVEL_MONEY.finditer(sentence)]
         blocked = taken + refused + conditions

@@ -85,8 +85,16 @@ BOOK_TITLE = re.compile(r"《[^》]*》")
 # money of a higher level named as a condition (获得市级补贴的, 按市级补贴金额).
 GRANTING = re.compile(
     r"给予|予以|给子|发放|提供|享受|可以?申请|方式|实行|一事一议|批复|批准后执行"
-    r"|(?:补贴|奖励|补助|资助|支持|扶持)[^，,。；;]{0,6}?\d|最高(?:补贴|奖励|补助|资助)")
+    r"|(?:补贴|奖励|补助|资助|支持|扶持)[^，,。；;]{0,6}?\d|最高(?:补贴|奖励|补助|资助)"
+    r"|最高\d[\d.]*(?:万元|亿元|元)[^，,。；;]{0,10}?(?:补贴|补助|奖励|资助)")
 CLAUSE_COMMA = re.compile(r"[，,]")
+# Money named as already received (已获得…支持并已落实区配套资金的项目): a condition, not a grant.
+RECEIVED_MONEY = re.compile(
+    r"(?:已|曾)(?:获得|落实|享受|取得)[^，,。；;]{0,24}?(?:补贴|补助|奖励|资助|资金|扶持|支持)")
+# The purpose of a fund (用于市级…资金配套): matching money a fund is for is scope, not a grant.
+FUND_USE = re.compile(r"用于[^，,。；;]*?配套[^。；;]*")
+# Payment procedure (由…拨付): a sentence whose only granting word is 方式 grants nothing there.
+PAYMENT = re.compile(r"拨付|拨款")
 REFUSAL_CLAUSE = re.compile(r"[^，,。；;]*(?:不予|不得|不再)[^，,。；;]*")
 HIGHER_LEVEL_MONEY = re.compile(
     r"(?:获得|按|按照|参照|享受)(?:国家|中央|省级?|市级?|本市|上级|[\u4e00-\u9fff]{2}[省市])(?:有关部门|相关部门|相关)?(?:财政)?"
@@ -97,8 +105,12 @@ HIGHER_LEVEL_MONEY = re.compile(
 BENEFIT = re.compile(
     r"给予|予以|给子|奖励|补贴|补助|资助|配套|贴息|发放|授信|一事一议|支持|扶持|优先|便利|享受|提供|收回|追回|匹配")
 # Holding a recognition (获得X的认定证明), applying for it (申请认定X应当…), a procedure about it.
-HOLDING_BEFORE = re.compile(r"(?:获得|已获|取得|获评|评为|已认定|经认定)[^，,。；;]{0,4}$")
+HOLDING_BEFORE = re.compile(r"(?:获得|已获|取得|获评|评为|已认定|经认定|通过|首次)[^，,。；;]{0,4}$")
 PROCEDURE_AFTER = re.compile(r"[”\"]?(?:的)?(?:认定|奖励)(?!证明|证书|资格)")
+# What a procedure names a holder (统一命名为“上海市X”): the name, not a condition.
+NAMING_BEFORE = re.compile(r"(?:命名为|称为|简称|授予其)[“\"]?$")
+# Examples of a type in brackets (各类园区(科技园区、文创园区、众创空间等)): kinds, not recognitions.
+EXAMPLES = re.compile(r"各类[\u4e00-\u9fff]{1,6}[(（][^)）]{0,60}[)）]")
 APPLYING_BEFORE = re.compile(r"申请(?:认定)?$")
 APPLYING_AFTER = re.compile(r"[，,]?(?:应当|应|须|需|奖励)")
 # A place on a higher level's list: 列入市级X的项目, 列入上海市X等市级名单, 被列入市X目录的.

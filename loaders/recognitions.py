@@ -5,7 +5,10 @@ hits (the vocabulary is data in ontology/qualifications.ttl).
   review procedure) requires nothing.
 * A name inside 《…》 is a document's title, not a recognition (unless 认证 follows it).
 * The recognition a procedure is about is not a condition of it: 申请认定X应当…, X的认定
-  按以下程序, 申请X奖励 — unless a cue of holding stands before it (获得X的认定证明).
+  按以下程序, X认定和奖励的管理, 申请X奖励, 统一命名为“X” — unless a cue of holding stands
+  before it (获得X的认定证明, 通过X认定).
+* Kinds given as examples in brackets after 各类… (各类园区(科技园区、众创空间等)) are not
+  recognitions.
 * A name that also denotes an ordinary thing (pkg:needsRecognition) counts only where the
   sentence recognises it (Knowledge.recognised), or where it is an item of a list that a
   recognition cue introduces (已获得以下认定之一：A、B、C) or that a creation word closes
@@ -34,10 +37,13 @@ def requirement_matches(k: Knowledge, text: str, matches: list[Match]) -> list[M
     if not P.BENEFIT.search(text):
         return []
     titles = [t.span() for t in P.BOOK_TITLE.finditer(text)]
+    examples = [e.span() for e in P.EXAMPLES.finditer(text)]
     out = []
     for m in matches:
         if any(a <= m.start and m.end <= b and not P.CERTIFIED_TITLE.match(text, b) for a, b in titles):
             continue  # a document's title, unless a certificate is named after it (通过《X》认证)
+        if any(a <= m.start and m.end <= b for a, b in examples):
+            continue  # 各类园区(科技园区、众创空间等): kinds given as examples
         if _procedure(text, m):
             continue
         if m.concept.needs_recognition and not (k.recognised(text, m, matches) or _listed(k, text, m, matches)):
@@ -53,6 +59,8 @@ def _procedure(text: str, m: Match) -> bool:
     after = text[m.end:]
     if P.HOLDING_BEFORE.search(before):
         return False
+    if P.NAMING_BEFORE.search(before) or m.mention.endswith("认定"):
+        return True  # 统一命名为“X”; X认定和奖励 (a name that is the recognition itself)
     return bool(P.PROCEDURE_AFTER.match(after) or (P.APPLYING_BEFORE.search(before) and P.APPLYING_AFTER.match(after)))
 
 
