@@ -292,6 +292,62 @@ def check_bounded_paths(cypher: str, max_hops: int = MAX_HOPS) -> None:
             _check_quantifier(tokens, i, max_hops)
 
 
+MAX_RANGE = 100_000  # items a range() in the admin box may make
+
+
+def check_bounded_ranges(cypher: str, max_items: int = MAX_RANGE) -> None:
+    """Refuse a ``range()`` whose size is not written as plain integers or exceeds
+    ``max_items``: LadybugDB builds the whole list before its query timeout can act, so
+    ``UNWIND range(1, 2000000000)`` would fill the memory (the admin box's memory budget).
+
+    >>> check_bounded_ranges("UNWIND range(1, 10) AS i RETURN i")
+    >>> try:
+    ...     check_bounded_ranges("UNWIND range(1, 2000000000) AS i RETURN i")
+    ... except ReadOnlyError as exc:
+    ...     print(str(exc)[:40])
+    range() of 2,000,000,000 items is over t
+    """
+    tokens = tokenize(cypher)
+    for i, t in enumerate(tokens):
+        if t.kind != "word" or t.key != "RANGE" or i + 1 >= len(tokens) or tokens[i + 1].text != "(":
+            continue
+        if i and tokens[i - 1].text == ".":
+            continue  # a property or key named range
+        args, j, current = [], i + 2, []
+        while j < len(tokens) and tokens[j].text != ")":
+            if tokens[j].text == ",":
+                args.append(current)
+                current = []
+            else:
+                current.append(tokens[j])
+            j += 1
+        args.append(current)
+        values = [_literal_int(a) for a in args]
+        if not 2 <= len(values) <= 3 or any(v is None for v in values):
+            raise ReadOnlyError("range() in the admin box takes plain integers only (its size must be known "
+                                f"before it runs; at most {max_items:,} items)")
+        start, end = values[0], values[1]
+        step = values[2] if len(values) == 3 else 1
+        items = 0 if step == 0 else max(0, (end - start) // step + 1)
+        if step == 0:
+            raise ReadOnlyError("range() with a step of 0 never ends")
+        if items > max_items:
+            raise ReadOnlyError(f"range() of {items:,} items is over the admin box's budget of {max_items:,}")
+
+
+def _literal_int(tokens: list[Token]) -> int | None:
+    """The integer written by ``tokens`` (a number with an optional sign), else None."""
+    sign = 1
+    if tokens and tokens[0].text in "+-" and tokens[0].kind == "punct":
+        sign, tokens = (-1 if tokens[0].text == "-" else 1), tokens[1:]
+    if len(tokens) != 1 or tokens[0].kind != "number":
+        return None
+    try:
+        return sign * int(tokens[0].text.replace("_", ""), 0)
+    except ValueError:
+        return None
+
+
 def _ends_pattern(nxt: Token | None) -> bool:
     """True if what follows a ``+``/``*`` is the rest of a path pattern (so the sign is a
     path quantifier, not arithmetic): another node or relationship, a comma, the end, or a

@@ -425,6 +425,11 @@ def test_admin_box_budgets(admin_app):
     r = client.post("/admin/cypher?lang=en", data={"cypher": "MATCH p = (a)-[*1..9]-(b) RETURN count(p) AS n",
                                                    "csrf_token": csrf})
     assert r.status_code == 400 and "at most 6" in _admin_error(r.get_data(as_text=True))
+    # memory: a range() LadybugDB would build whole before its timeout acts is refused unrun
+    for huge in ("UNWIND range(1, 2000000000) AS i RETURN count(i) AS n",
+                 "UNWIND range(1, toInteger('9' + '000000000')) AS i RETURN count(i) AS n"):
+        r = client.post("/admin/cypher?lang=en", data={"cypher": huge, "csrf_token": csrf})
+        assert r.status_code == 400 and "range()" in _admin_error(r.get_data(as_text=True)), huge
     # time: a long query is cancelled by the database and reported as such
     slow = ("UNWIND range(1, 3000) AS i UNWIND range(1, 3000) AS j UNWIND range(1, 3000) AS k "
             "WITH i * j + k AS x WHERE x % 7 = 3 RETURN count(x) AS n")

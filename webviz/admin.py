@@ -46,7 +46,7 @@ from graph import ReadResult
 from policykg.errors import QueryDefinitionError, StoreError
 from queries import append_audit
 from queries.definition import check_read_only
-from queries.readonly import MAX_HOPS, ReadOnlyError, check_bounded_paths
+from queries.readonly import MAX_HOPS, ReadOnlyError, check_bounded_paths, check_bounded_ranges
 from webviz.context import require_store, state
 from webviz.csrf import check_csrf
 from webviz.i18n import current_lang, msg
@@ -195,6 +195,7 @@ def cypher() -> tuple[str, int]:
     try:
         check_read_only(text, where="admin Cypher box")
         check_bounded_paths(text, MAX_HOPS)
+        check_bounded_ranges(text)
     except (QueryDefinitionError, ReadOnlyError) as exc:
         return _page(token, text, error=f"{msg('admin_refused')}: {getattr(exc, 'message', exc)}", status=400)
     store = require_store()
