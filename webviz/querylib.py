@@ -25,6 +25,7 @@ from graph import GraphStore, ReadResult
 from policykg.errors import ParameterError, QueryDefinitionError
 from queries import LIBRARY_DIR, Param, QueryDef, append_audit, load_library, lookup_choices, parse_query_file
 from webviz.context import state
+from webviz.errors import HINT_FORMS, localise
 from webviz.i18n import current_lang, msg, pick
 
 WEB_USER = "web"  # who the audit log names for runs from the web app (until it has logins)
@@ -238,8 +239,9 @@ def form_fields(store: GraphStore, q: QueryDef, values: Mapping[str, str],
 
 
 def error_text(exc: ParameterError) -> str:
-    """The reason and, if any, the hint of a parameter error, in one line."""
-    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+    """The reason and, if any, the hint of a parameter error, in one line, in the page's language."""
+    message, hint = localise(exc.message), localise(exc.hint, HINT_FORMS)
+    return f"{message} ({hint})" if hint else message or ""
 
 
 def _widget(p: Param) -> str:
