@@ -162,17 +162,22 @@ def _document_files(paths: tuple[Path, ...]) -> list[Path]:
 
 
 class _LoadGroup(click.Group):
-    """``policykg load FILE...`` means ``policykg load documents FILE...``."""
+    """``policykg load FILE...`` means ``policykg load documents FILE...``; the usage line
+    says so (``load [documents|enterprises|...] FILE...``) rather than ``COMMAND [ARGS]``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
             args = ["documents", *args]
         return super().parse_args(ctx, args)
 
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [f"[{'|'.join(self.list_commands(ctx))}]", "FILE...", "[OPTIONS]"]
+
 
 @main.group(cls=_LoadGroup)
 def load() -> None:
-    """Load policy documents (the default) or enterprise registers into the graph.
+    """Load policy documents (the default: documents may be left out) or enterprise
+    registers, published lists and metrics into the graph.
 
     \b
     Example:

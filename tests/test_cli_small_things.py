@@ -1,0 +1,32 @@
+"""Small things found by trying the CLI as a new user (issue 18.7): `load --help` shows
+`load FILE`, a document from a district the ontology cannot place is a one-line warning at
+load and nothing breaks later (CLI eligibility, the web enterprise page), "loaded …" says
+what was added and the graph's totals, and a broken PDF gives our one-line error with no
+pypdf log lines before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from policykg.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+UNPLACED = """某某市某某区关于支持科技企业发展的若干措施
+第一条 为支持科技企业发展，制定本措施。
+第二条 对新认定的高新技术企业，给予最高20万元奖励。
+第三条 对获评专精特新中小企业的，给予10万元奖励。
+第四条 本措施自2025年1月1日起施行，有效期三年。
+"""
+USCC = "91310112MA10000043"
+REGISTER = ("统一社会信用代码,企业名称,所属区,行业代码,规模,成立日期,资质名称,资质级别,认定日期,有效期至\n"
+            f"{USCC},某某(虚构)科技有限公司,某某区,M73,规上,2012-05-06,高新技术企业,国家级,2024-04-22,2027-04-21\n")
+
+
+def test_load_help_shows_load_file():
+    res = CliRunner().invoke(main, ["load", "--help"], prog_name="policykg")
+    assert res.exit_code == 0
+    usage = " ".join(res.output.split("\n\n")[0].split())
+    assert usage == "Usage: policykg load [documents|enterprises|metrics|recognitions] FILE... [OPTIONS]"
+    assert "policykg load data/policies/" in res.output
