@@ -78,12 +78,16 @@ def extract_text(text: str, *, source: str, sha256: str = "", ontology: Ontology
     district = place.label_zh if place else None
     if sidecar is not None and sidecar.district:  # the publisher's page knows best
         named = find_place(ont, sidecar.district)
-        district = named.label_zh if named else sidecar.district
+        district, place = (named.label_zh, named) if named else (sidecar.district, None)
     if district is None and (m := P.DISTRICT_IN_TITLE.match(meta.title or "")):
         district = m.group(1)  # a district no dataset knows: as the title names it
     bureaus = bureau_resolver(ont)
     know = _knowledge(ont)
     warnings: list[ExtractWarning] = list(meta.warnings)
+    if district and place is None:  # said at load, rather than a surprise in eligibility later
+        warnings.append(ExtractWarning("district", district, (
+            f"district {district!r} is not a place of the ontology (ontology/places.ttl): the document applies "
+            f"only to enterprises registered in exactly {district!r}; add the place there to put it under its city")))
     seen: dict[int, int] = {}
     articles = []
     for a in raw_articles:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
@@ -30,3 +31,11 @@ def test_load_help_shows_load_file():
     usage = " ".join(res.output.split("\n\n")[0].split())
     assert usage == "Usage: policykg load [documents|enterprises|metrics|recognitions] FILE... [OPTIONS]"
     assert "policykg load data/policies/" in res.output
+
+
+@pytest.fixture(scope="module")
+def unplaced(tmp_path_factory) -> tuple[Path, CliRunner]:
+    folder = tmp_path_factory.mktemp("unplaced")
+    (folder / "mouqu.txt").write_text(UNPLACED, encoding="utf-8")
+    (folder / "register.csv").write_text(REGISTER, encoding="utf-8")
+    return folder, CliRunner()
