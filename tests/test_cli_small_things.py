@@ -12,6 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from policykg.cli import main
+from policykg.settings import Settings
+from webviz import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 UNPLACED = """某某市某某区关于支持科技企业发展的若干措施
@@ -39,3 +41,25 @@ def unplaced(tmp_path_factory) -> tuple[Path, CliRunner]:
     (folder / "mouqu.txt").write_text(UNPLACED, encoding="utf-8")
     (folder / "register.csv").write_text(REGISTER, encoding="utf-8")
     return folder, CliRunner()
+
+
+def test_unknown_district_is_a_warning_at_load_and_nothing_breaks_later(unplaced):
+    folder, runner = unplaced
+    home = ["--home", str(folder / "home")]
+    res = runner.invoke(main, [*home, "load", str(folder / "mouqu.txt")])
+    assert res.exit_code == 0, res.output
+    warnings = [line for line in res.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and "'某某区' is not a place of the ontology" in warnings[0]
+    assert runner.invoke(main, [*home, "load", "enterprises", str(folder / "register.csv")]).exit_code == 0
+    res = runner.invoke(main, [*home, "eligibility", USCC, "--as-of", "2025-06-30"])
+    assert res.exit_code == 0 and res.exception is None, res.output
+    assert "1 measure(s) to claim" in res.output and "第2条" in res.output
+    app = create_app(Settings(home=folder / "home"))
+    try:
+        client = app.test_client()
+        page = client.get(f"/enterprises/{USCC}?as_of=2025-06-30")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "某某区" in html and "第2条" in html and "Traceback" not in html
+        assert client.get(f"/api/enterprises/{USCC}?as_of=2025-06-30").status_code == 200
+    finally:
+        app.extensions["policykg"].close()
