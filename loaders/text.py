@@ -134,15 +134,23 @@ def _docx_text(data: bytes, path: Path) -> str:
 def _pdf_text(data: bytes, path: Path) -> str:
     """The text layer of a PDF, page after page; a scanned PDF (no text) is an error."""
     import io
+    import logging
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    # pypdf logs what it repairs ("incorrect startxref pointer", ...) to stderr through the
+    # logging module; the user gets our one-line error instead, so its logger is quiet here.
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.CRITICAL + 1)
     try:
         reader = PdfReader(io.BytesIO(data))
         text = "\n".join(page.extract_text() or "" for page in reader.pages)
     except (PdfReadError, ValueError, KeyError) as exc:
         raise ExtractError(f"not a readable PDF file ({exc})", where=str(path)) from exc
+    finally:
+        log.setLevel(level)
     if not text.strip():
         raise ExtractError("the PDF has no text layer (scanned?)", where=str(path),
                            hint="run OCR first, or give the text version")

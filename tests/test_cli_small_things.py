@@ -6,6 +6,10 @@ pypdf log lines before it."""
 
 from __future__ import annotations
 
+import io
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -63,3 +67,20 @@ def test_unknown_district_is_a_warning_at_load_and_nothing_breaks_later(unplaced
         assert client.get(f"/api/enterprises/{USCC}?as_of=2025-06-30").status_code == 200
     finally:
         app.extensions["policykg"].close()
+
+
+def test_broken_pdf_is_one_line_without_pypdf_noise(tmp_path):
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    # a wrong startxref pointer and a broken page tree: pypdf logs its repairs, then finds no text
+    broken = re.sub(rb"startxref\s+\d+", b"startxref\n9", buffer.getvalue()).replace(b"/Type /Pages", b"/Type /Pagez")
+    (tmp_path / "broken.pdf").write_bytes(broken)
+    run = subprocess.run([sys.executable, "-c", "from policykg.cli import main; main()", "--home", str(tmp_path / "h"),
+                          "load", str(tmp_path / "broken.pdf")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if line.strip() and line.strip() != "extracting"]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "broken.pdf" in lines[0], run.stderr
