@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.settings import Settings
+from tests.conftest import MINHANG
 from webviz import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +68,20 @@ def test_unknown_district_is_a_warning_at_load_and_nothing_breaks_later(unplaced
         assert client.get(f"/api/enterprises/{USCC}?as_of=2025-06-30").status_code == 200
     finally:
         app.extensions["policykg"].close()
+
+
+def test_loaded_says_what_was_added_and_the_totals(tmp_path):
+    runner, home = CliRunner(), ["--home", str(tmp_path / "home")]
+    (tmp_path / "mouqu.txt").write_text(UNPLACED, encoding="utf-8")
+    first = runner.invoke(main, [*home, "load", str(tmp_path / "mouqu.txt")]).stdout.strip()
+    m = re.fullmatch(r"loaded 1 document into embedded \(\+4 articles, \+(\d+) measures\); "
+                     r"graph now 1 documents, ([\d,]+) nodes, ([\d,]+) relationships", first)
+    assert m and int(m[1]) >= 2, first
+    second = runner.invoke(main, [*home, "load", str(MINHANG)]).stdout.strip()
+    assert re.fullmatch(r"loaded 1 document into embedded \(\+51 articles, \+\d+ measures\); "
+                        r"graph now 2 documents, \d{1,3}(,\d{3})* nodes, \d{1,3}(,\d{3})* relationships", second)
+    again = runner.invoke(main, [*home, "load", str(MINHANG)]).stdout.strip()
+    assert again.startswith("loaded 1 document into embedded (+0 articles, +0 measures); graph now 2 documents")
 
 
 def test_broken_pdf_is_one_line_without_pypdf_noise(tmp_path):
