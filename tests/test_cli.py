@@ -41,7 +41,8 @@ def test_cli_load_stats_and_query(tmp_path):
     res = runner.invoke(main, [*home, "load", str(POLICIES)])
     assert res.exit_code == 0, res.output
     stats1 = json.loads(runner.invoke(main, [*home, "stats", "--format", "json"]).output)
-    assert stats1["nodes"]["PolicyDocument"] == 3
+    # `load` recurses: the three first documents and the corpus in data/policies/shanghai-corpus/
+    assert stats1["nodes"]["PolicyDocument"] == len(list(POLICIES.rglob("*.txt"))) == 22
     assert runner.invoke(main, [*home, "load", str(MINHANG)]).exit_code == 0
     assert json.loads(runner.invoke(main, [*home, "stats", "--format", "json"]).output) == stats1
     res = runner.invoke(main, [*home, "query", "run", "bureaus-of-article", "-p", "number=19",
