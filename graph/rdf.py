@@ -207,21 +207,50 @@ def _check_source(store: GraphStore, source: str) -> None:
     raise ParameterError(f"no document or register with id {source!r}", where="--document")
 
 
-def store_ntriples(store: GraphStore, base: str = DEFAULT_BASE, source: str | None = None) -> Iterator[str]:
+def enterprise_side(ont: Ontology) -> tuple[frozenset[str], frozenset[str]]:
+    """The node labels and relationship types of the enterprise register: Enterprise, every
+    instance label all of whose relationships lead there (its metric values, the sources
+    stating it), and each relationship touching one. Left out of an export shared with
+    another district (``enterprises=False``); read from the ontology, so a new register
+    class joins by its relationships.
+
+    >>> from ontology import load_ontology
+    >>> labels, types = enterprise_side(load_ontology())
+    >>> sorted(labels), sorted(types)
+    (['Enterprise', 'MetricValue', 'Source'], ['HOLDS', 'REPORTED', 'STATES'])
+    """
+    side = {"Enterprise"}
+    grown = True
+    while grown:
+        grown = False
+        for label, nt in ont.node_types.items():
+            touching = [rt for rt in ont.rel_types.values() if label in (rt.start, rt.end)]
+            ends = {rt.end if rt.start == label else rt.start for rt in touching}
+            if label not in side and nt.scheme is None and touching and ends <= side:
+                side.add(label)
+                grown = True
+    types = {name for name, rt in ont.rel_types.items() if rt.start in side or rt.end in side}
+    return frozenset(side), frozenset(types)
+
+
+def store_ntriples(store: GraphStore, base: str = DEFAULT_BASE, source: str | None = None, *,
+                   enterprises: bool = True) -> Iterator[str]:
     """N-Triples of the whole store, or of one source (a document or register id): its own
     nodes, every relationship touching them, the nodes at their other ends (concepts,
     bureaus) and the relationships among those (BROADER). ParameterError at once if
-    ``source`` is unknown."""
+    ``source`` is unknown. ``enterprises=False`` leaves out the enterprise register
+    (``enterprise_side``): the policies alone, to share with another district."""
     ex = Exporter(store.ontology, base)
     if source is not None:
         _check_source(store, source)
-    return _store_lines(store, ex, source)
+    return _store_lines(store, ex, source, frozenset() if enterprises else enterprise_side(store.ontology)[0])
 
 
-def _store_lines(store: GraphStore, ex: Exporter, source: str | None) -> Iterator[str]:
+def _store_lines(store: GraphStore, ex: Exporter, source: str | None, skip: frozenset[str]) -> Iterator[str]:
     ont = store.ontology
     yield ex.header()
-    labels, types = sorted(ont.node_types), sorted(ont.rel_types)
+    labels = sorted(set(ont.node_types) - skip)
+    types = sorted(t for t, rt in ont.rel_types.items() if rt.start not in skip and rt.end not in skip)
     if source is None:
         for label in labels:
             yield from _nodes(store, ex, label, "", {})
@@ -248,15 +277,18 @@ def _store_lines(store: GraphStore, ex: Exporter, source: str | None) -> Iterato
                              {"s": others[rt.start], "e": others[rt.end]})
 
 
-def result_ntriples(result: ReadResult, ontology: Ontology, base: str = DEFAULT_BASE) -> Iterator[str]:
-    """N-Triples of the nodes and relationships found in a query result (e.g. a saved query's)."""
+def result_ntriples(result: ReadResult, ontology: Ontology, base: str = DEFAULT_BASE, *,
+                    enterprises: bool = True) -> Iterator[str]:
+    """N-Triples of the nodes and relationships found in a query result (e.g. a saved query's),
+    without the enterprise register's if not ``enterprises``."""
     ex = Exporter(ontology, base)
+    skip_labels, skip_types = (frozenset(), frozenset()) if enterprises else enterprise_side(ontology)
     yield ex.header()
     for n in sorted(result.nodes, key=lambda n: (n.label, n.id)):
-        if n.label in ontology.node_types:
+        if n.label in ontology.node_types and n.label not in skip_labels:
             yield ex.node(n.label, n.id, n.properties)
     for r in sorted(result.rels, key=lambda r: (r.type, r.start, r.end)):
-        if r.type in ontology.rel_types:
+        if r.type in ontology.rel_types and r.type not in skip_types:
             yield ex.rel(r.type, r.start, r.end, r.properties)
 
 
@@ -306,10 +338,11 @@ def serialise(ntriples: Iterable[str], out: IO[bytes] | Path | None, fmt: str = 
 
 
 def export_rdf(store: GraphStore, out: IO[bytes] | Path | None, fmt: str = "turtle", *, base: str = DEFAULT_BASE,
-               source: str | None = None, with_ontology: bool = False) -> tuple[int, bytes | None]:
-    """Export the store (or one ``source``) to ``out``; returns the triple count and, when
-    ``out`` is None, the bytes."""
-    lines = store_ntriples(store, base, source)
+               source: str | None = None, with_ontology: bool = False,
+               enterprises: bool = True) -> tuple[int, bytes | None]:
+    """Export the store (or one ``source``) to ``out``, without the enterprise register if
+    not ``enterprises``; returns the triple count and, when ``out`` is None, the bytes."""
+    lines = store_ntriples(store, base, source, enterprises=enterprises)
     return serialise(_chain(ontology_ntriples(), lines) if with_ontology else lines, out, fmt)
 
 

@@ -74,11 +74,14 @@ def register(main: click.Group) -> None:
     @click.option("--base", default=None, metavar="IRI",
                   help="Namespace of instance IRIs (default: https://policykg.org/id/).")
     @click.option("--with-ontology", is_flag=True, help="Include the ontology's own triples (classes, schemes).")
+    @click.option("--no-enterprises", is_flag=True,
+                  help="Leave out the enterprise register (enterprises, their holdings, metrics and sources), "
+                       "e.g. to share the policies with another district.")
     @backend_option
     @click.pass_context
     def export_rdf(ctx: click.Context, fmt: str | None, out: Path | None, document: str | None,
                    query_name: str | None, params: tuple[str, ...], base: str | None, with_ontology: bool,
-                   backend: str | None) -> None:
+                   no_enterprises: bool, backend: str | None) -> None:
         """Export the graph as RDF with stable IRIs, SKOS, Dublin Core, W3C ORG and PROV-O.
 
         Relationship properties (level, mention, span, amount, lead...) sit on an
@@ -89,6 +92,7 @@ def register(main: click.Group) -> None:
         Example:
           policykg export rdf --format turtle --out var/policykg.ttl
           policykg export rdf --document 闵行 --format ntriples --out minhang.nt
+          policykg export rdf --no-enterprises --out policies-only.ttl
           policykg export rdf --query path-between -p from_name=高新技术企业 -p to_name=区科委 --format jsonld
         """
         from graph.rdf import ontology_ntriples, result_ntriples, serialise, store_ntriples
@@ -104,10 +108,10 @@ def register(main: click.Group) -> None:
         try:
             if query_name:
                 result = _run_saved(ctx, store, query_name, params)
-                lines: Iterable[str] = result_ntriples(result, store.ontology, base)
+                lines: Iterable[str] = result_ntriples(result, store.ontology, base, enterprises=not no_enterprises)
             else:
                 source = pick_document(documents(store), document).id if document else None
-                lines = store_ntriples(store, base, source)
+                lines = store_ntriples(store, base, source, enterprises=not no_enterprises)
             if with_ontology:
                 lines = _chain(ontology_ntriples(), lines)
             if out:

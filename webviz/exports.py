@@ -73,7 +73,8 @@ def export_page() -> str:
 @exports.get("/api/export/rdf")
 def export_rdf_file() -> Response:
     """The graph, or one ``document``'s part of it, as an RDF file: ``format=turtle|jsonld``
-    (also ``ntriples``, ``rdfxml``), ``with_ontology=1`` adds the ontology's own triples.
+    (also ``ntriples``, ``rdfxml``), ``with_ontology=1`` adds the ontology's own triples,
+    ``enterprises=0`` leaves out the enterprise register (to share with another district).
 
     Streamed as the store is read (``graph.rdf`` pages through the store and pyoxigraph
     serialises as the lines come), so a large graph never sits whole in memory."""
@@ -82,14 +83,16 @@ def export_rdf_file() -> Response:
         raise ParameterError(f"format must be one of {', '.join(RDF_MEDIA)}, got {fmt[:20]!r}",
                              where="?format=", hint="turtle or jsonld")
     with_ontology = flag("with_ontology")
+    enterprises = flag("enterprises") if "enterprises" in request.args else True
     doc_id = request.args.get("document", "").strip()
     store = require_store()
     if doc_id and find_document(store, doc_id) is None:
         abort(404, msg("no_such_document"))
     media, suffix, _ = RDF_MEDIA[fmt]
     body = stream_output(lambda out: export_rdf(store, out, fmt, source=doc_id or None,
-                                                with_ontology=with_ontology))
-    name = "policykg" + (f"-{doc_id}" if doc_id else "") + ("-with-ontology" if with_ontology else "")
+                                                with_ontology=with_ontology, enterprises=enterprises))
+    name = ("policykg" + (f"-{doc_id}" if doc_id else "") + ("-with-ontology" if with_ontology else "")
+            + ("" if enterprises else "-no-enterprises"))
     return attachment(body, media, f"{name}.{suffix}")
 
 

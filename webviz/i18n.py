@@ -329,6 +329,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "export_all_documents": "（全部文件）",
         "export_format": "格式",
         "export_with_ontology": "包含本体（类、关系和 SKOS 概念体系）",
+        "export_no_enterprises": "不含企业名录（企业、资质持有、指标和来源），便于与其他区共享",
         "export_download": "下载",
         "export_graph_heading": "独立 HTML 关系图",
         "export_graph_intro": "单个 HTML 文件，内含绘图程序和数据，打开时不访问网络，可以邮寄或在内网离线查看。",
@@ -796,6 +797,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "export_all_documents": "(all documents)",
         "export_format": "Format",
         "export_with_ontology": "Include the ontology (classes, relations and SKOS concept schemes)",
+        "export_no_enterprises": ("Leave out the enterprise register (enterprises, holdings, metrics, sources) "
+                                  "to share with another district"),
         "export_download": "Download",
         "export_graph_heading": "Standalone HTML graph",
         "export_graph_intro": ("One HTML file holding the drawing code and the data: it makes no network request "
