@@ -51,7 +51,12 @@ def _wait_for_graph(page) -> int:
 def _node_point(page, node_id: str) -> tuple[float, float]:
     """Page coordinates where vis-network drew ``node_id``."""
     x, y = page.evaluate(
-        """id => { const net = document.getElementById('graph').policykgNetwork;
+        """id => { const el = document.getElementById('graph'), net = el.policykgNetwork;
+                   el.scrollIntoView({block: 'center'});  // the user scrolls to the drawing ...
+                   const c = el.querySelector('canvas').getBoundingClientRect();
+                   const q = net.canvasToDOM(net.getPosition(id));
+                   if (q.x < 0 || q.y < 0 || q.x > c.width || q.y > c.height)  // ... and pans to a node out of view
+                       net.focus(id, {scale: net.getScale(), animation: false});
                    const p = net.canvasToDOM(net.getPosition(id));
                    const box = document.querySelector('#graph canvas').getBoundingClientRect();
                    return [box.left + p.x, box.top + p.y]; }""",
