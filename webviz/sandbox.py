@@ -12,6 +12,8 @@ from queries.sandbox import article_view
 from webviz.context import cached, state
 
 sandbox_pages = Blueprint("sandbox_pages", __name__)
+# The district field offers the loaded documents' districts (typing one is error-prone: 闵行 vs 闵行区)
+_DISTRICTS = "MATCH (d:PolicyDocument) RETURN DISTINCT d.district AS district ORDER BY district"
 
 
 @sandbox_pages.get("/sandbox")
@@ -38,7 +40,8 @@ def sandbox_page() -> tuple[str, int] | str:
     rows = cached(("sandbox", district, article, as_of, what_if),
                   lambda store: article_view(store, article=article, district=district, as_of=as_of,
                                              what_if=what_if or None, ontology=ont))
+    districts = cached(("sandbox-districts",), lambda store: [r[0] for r in store.read(_DISTRICTS).rows if r[0]])
     page = render_template("sandbox.html", rows=rows, district=district, article=article_arg, as_of=as_of,
                            what_if=request.args.get("what_if", ""), error=error,
-                           metrics=[c.label_zh for c in ont.concepts("metrics")])
+                           metrics=[c.label_zh for c in ont.concepts("metrics")], districts=districts)
     return (page, 400) if error else page
