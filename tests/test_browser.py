@@ -210,7 +210,8 @@ def test_saved_query_bad_parameter_shows_the_form_again(page, base_url):
     response = page.goto(base_url + "/queries/bureaus-of-article?number=abc&district=闵行区&lang=zh")
     assert response.status == 400
     assert page.locator(".form-errors").is_visible()
-    assert "条款序号" in page.inner_text(".form-errors") and "not a valid int" in page.inner_text(".form-errors")
+    # the reason in the page's language (zh here), naming the field
+    assert "条款序号" in page.inner_text(".form-errors") and "不是有效的 int 值" in page.inner_text(".form-errors")
     assert page.locator('.field.invalid[data-param="number"] .field-error').is_visible()
     page.fill("#param-number", "19")
     page.click("#query-form button[type=submit]")
