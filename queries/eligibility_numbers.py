@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from loaders.amounts import metric_names
 from ontology import Ontology
 
 OP_WORDS = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过"}
@@ -166,6 +165,14 @@ def judge(cond: dict[str, Any], values: dict[tuple[str, int], float], as_of: dt.
     return ConditionVerdict(label, metric, "unmet", have, gap=gap, reason=gap, year=year, text=cond.get("text") or "")
 
 
+@lru_cache(maxsize=4096)
+def basis_metric(basis: str, metrics: tuple[Any, ...]) -> str | None:
+    """The money metric a ratio's basis names (研发投入 → 研发投入; 项目固定资产投资额 →
+    固定资产投资): the longest label of a metric in ``basis`` kept in 万元, else None."""
+    found = [(len(lbl), c.label_zh) for c in metrics if c.unit == "万元" for lbl in c.all_labels if lbl in basis]
+    return max(found)[1] if found else None
+
+
 # --- estimate --------------------------------------------------------------------------------
 
 
@@ -182,10 +189,9 @@ def estimate(amounts: list[dict[str, Any]], values: dict[tuple[str, int], float]
     cap_text = f"最高 {number_text(cap['value'])} 万元" + (f"/{cap['per']}" if cap and cap.get("per") else "") \
         if cap else ""
     year = as_of.year - 1
-    names = metric_names(ont.concepts("metrics"))
     missing = []
     for r in ratios:
-        metric = names.last_in(r.get("basis") or "", "万元") if r.get("basis") else None
+        metric = basis_metric(r.get("basis") or "", ont.concepts("metrics")) if r.get("basis") else None
         if metric is None:
             continue
         base = values.get((metric, year))
