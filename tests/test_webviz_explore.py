@@ -202,23 +202,24 @@ def test_graph_is_capped_with_shown_and_total(make_app):
     doc = _minhang(client)
     g = _graph(client, doc)
     _consistent(g)
-    assert (g["shown"], g["total"]) == (40, 69)
+    # the document, 9 + 1 chapters (the 附则 part is a chapter of its heading), 50 + 1 articles, 9 bureaus
+    assert (g["shown"], g["total"]) == (40, 71)
     labels = _labels(g)
     assert labels["PolicyDocument"] == 1 and labels["Chapter"] < 9  # the document's beginning, in order
     chapters = sorted(n["properties"]["number"] for n in g["nodes"] if n["label"] == "Chapter")
     assert chapters == list(range(1, len(chapters) + 1))
     assert _graph(client, doc, "limit=1000")["shown"] == 40  # ?limit= never raises the cap
-    assert (_graph(client, doc, "limit=10")["shown"], _graph(client, doc, "limit=10")["total"]) == (10, 69)
+    assert (_graph(client, doc, "limit=10")["shown"], _graph(client, doc, "limit=10")["total"]) == (10, 71)
     narrowed = _graph(client, doc, f"chapter={doc}-c3")  # a filter brings it under the cap
     assert narrowed["shown"] == narrowed["total"] == 14
     with_measures = _graph(client, doc, "measures=1")
-    assert with_measures["shown"] == 40 and with_measures["total"] == 69 + with_measures["facets"]["types"]["Measure"]
+    assert with_measures["shown"] == 40 and with_measures["total"] == 71 + with_measures["facets"]["types"]["Measure"]
 
 
 def test_cap_message_and_explore_strings_in_both_languages(client):
     for lang in ("zh", "en"):
-        text = MESSAGES[lang]["graph_capped"].format(shown=40, total=69)
-        assert "40" in text and "69" in text
+        text = MESSAGES[lang]["graph_capped"].format(shown=40, total=71)
+        assert "40" in text and "71" in text
     page = client.get(f"/documents/{_minhang(client)}/graph?lang=en").get_data(as_text=True)
     assert 'id="graph-cap"' in page and 'id="graph-filters"' in page and 'id="graph-fit"' in page
     messages = json.loads(re.search(r"data-explore-messages='([^']*)'", page).group(1).replace("&#34;", '"')
@@ -330,7 +331,7 @@ def test_admin_box_runs_read_only_queries_with_the_right_token(make_app):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
-    assert cells == [MINHANG_TITLE, "9"]
+    assert cells == [MINHANG_TITLE, "10"]  # 9 numbered chapters and the 附则 part
     assert 'id="admin-signed-in"' in html and 'type="password"' not in html  # the session remembers
     lines = audit.read_text("utf-8").splitlines()
     assert len(lines) == before + 1
