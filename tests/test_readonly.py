@@ -461,7 +461,8 @@ def test_out_of_range_int_is_a_400_not_a_500(embedded_home):
                                                                         "lang": "en"})
         body = r.get_json()
         assert r.status_code == 400 and body["where"] == "parameter number" and "out of range" in body["error"]
-        r = client.get("/api/queries/bureaus-of-article", query_string={"number": "99999999999999999999999"})
+        r = client.get("/api/queries/bureaus-of-article", query_string={"number": "99999999999999999999999",
+                                                                        "lang": "zh"})
         assert r.status_code == 400 and "超出范围" in r.get_json()["error"]  # said in the page's language
         r = client.get("/queries/bureaus-of-article", query_string={"number": "-99999999999999999999999",
                                                                     "lang": "en"})
