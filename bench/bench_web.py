@@ -49,6 +49,10 @@ ENDPOINTS: dict[str, str] = {
     "document-graph-measures": "/api/documents/{doc}/graph?measures=1",
     "neighbours": "/api/nodes/{node}/neighbours",
     "graph-export": "/export/documents/{doc}/graph.html?measures=1",
+    # issue 18: the central question's matrix (page and JSON) and a node's ego network
+    "unlocks": "/unlocks",
+    "unlocks-api": "/api/unlocks",
+    "ego": "/api/nodes/{node}/ego?depth=2",
 }
 TARGET_P95_MS = 100  # issue 6 (query and eligibility endpoints) and issue 19 (dashboard, graphs): all
 TIMEOUT_S = 30
