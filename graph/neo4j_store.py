@@ -113,18 +113,24 @@ class Neo4jStore:
     def write_many(self, batches: Iterable[Batch]) -> None:
         """All batches in one managed write transaction: delete owned nodes, then MERGE."""
         batches = list(batches)
+        self._checked_write("write", _write_tx, batches)
+        self._replan_after(sum(sum(b.size) for b in batches))
+
+    def _checked_write(self, what: str, tx_fn: Callable[..., None], batches: list[Batch], *args: Any) -> None:
+        """Check ``batches`` against the ontology, then run ``tx_fn(tx, *args, batches,
+        ontology)`` as one managed write transaction; a refusal or a lost connection is one
+        StoreError that says nothing was changed."""
         for b in batches:
             validate_batch(b, self.ontology)
         if not getattr(self, "_schema_applied", False):
             self.apply_schema()
         try:
             with self._session() as s:
-                s.execute_write(_write_tx, batches, self.ontology)
+                s.execute_write(tx_fn, *args, batches, self.ontology)
         except Neo4jError as exc:
-            raise StoreError(f"write failed, nothing was changed: {exc.message}", where=self.uri) from exc
+            raise StoreError(f"{what} failed, nothing was changed: {exc.message}", where=self.uri) from exc
         except LOST as exc:
             raise lost_connection(exc, self.uri, writing=True) from exc
-        self._replan_after(sum(sum(b.size) for b in batches))
 
     def _replan_after(self, rows: int) -> None:
         """After a bulk write, refresh index statistics and drop cached plans.
@@ -189,18 +195,7 @@ class Neo4jStore:
         """Remove what source ``key`` owns, and the bureaus no other source mentions, and
         write ``batches`` (e.g. re-derived links), in one transaction; LoadError if the
         graph holds nothing of ``key``."""
-        batches = list(batches)
-        for b in batches:
-            validate_batch(b, self.ontology)
-        if not getattr(self, "_schema_applied", False):
-            self.apply_schema()
-        try:
-            with self._session() as s:
-                s.execute_write(_unload_tx, key, batches, self.ontology)
-        except Neo4jError as exc:
-            raise StoreError(f"unload failed, nothing was changed: {exc.message}", where=self.uri) from exc
-        except LOST as exc:
-            raise lost_connection(exc, self.uri, writing=True) from exc
+        self._checked_write("unload", _unload_tx, list(batches), key)
 
     def read(self, cypher: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30.0,
              max_rows: int | None = None) -> ReadResult:
