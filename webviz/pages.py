@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from webviz.context import cached, require_store, state
+from webviz.context import cached, state
 from webviz.documents import find_document, list_documents
 from webviz.graphview import node_types
 from webviz.i18n import msg, other_lang, pick
@@ -65,7 +65,7 @@ def overview() -> str:
 @pages.get("/documents/<doc_id>/graph")
 def document_graph(doc_id: str) -> str:
     """The interactive graph of one document; the script fetches the JSON API."""
-    props = find_document(require_store(), doc_id)
+    props = cached(("graph-page-document", doc_id), lambda store: find_document(store, doc_id))
     if props is None:
         abort(404, msg("no_such_document"))
     return render_template("graph.html", doc_id=doc_id, doc=props, types=node_types(state().ontology),
